@@ -1,0 +1,22 @@
+"""keras-truacc: the accuracy you see is the accuracy you mean.
+
+>>> import keras_truacc as truacc
+>>> sorted(n for n in truacc.__all__ if not n[0].isupper())[:3]
+['auto', 'inspect', 'resolve']
+"""
+
+from keras_truacc.decision import resolve
+from keras_truacc.messages import AccuracyMismatchWarning, TruAccWarning
+from keras_truacc.metrics import TrueAccuracy, auto
+from keras_truacc.inspection import inspect
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AccuracyMismatchWarning",
+    "TrueAccuracy",
+    "TruAccWarning",
+    "auto",
+    "inspect",
+    "resolve",
+]

@@ -1,0 +1,72 @@
+"""Stateless accuracy maths on tensors, with ``keras.ops`` only.
+
+Each function returns per-position hits as float32 (1.0 = correct) with the
+output's shape minus its class axis. Class indices are compared as int32 and
+outputs are cast to float32 first (exact for float16 and bfloat16), so the
+output dtype never changes which predictions count as correct.
+
+>>> import numpy as np
+>>> hits = argmax_hits(np.array([2, 0]), np.array([[.1, .2, .7], [.3, .6, .1]]), "sparse")
+>>> np.asarray(hits).tolist()
+[1.0, 0.0]
+>>> np.asarray(binary_hits(np.array([[1], [0]]), np.array([[0.3], [-0.2]]), 0.0)).tolist()
+[1.0, 1.0]
+"""
+
+from __future__ import annotations
+
+from keras import ops
+
+
+def _as_float32(x):
+    return ops.cast(ops.convert_to_tensor(x), "float32")
+
+
+def _drop_unit_axis(x, rank):
+    """(N, 1) -> (N,) when ``x`` has one axis more than ``rank``."""
+    if len(x.shape) == rank + 1 and x.shape[-1] == 1:
+        return ops.squeeze(x, axis=-1)
+    return x
+
+
+def binary_hits(y_true, y_pred, decision_threshold):
+    """One yes/no decision per output unit: ``y_pred > threshold`` vs ``y_true > 0.5``.
+
+    Labels 0/1 and hinge labels -1/1 both binarise correctly at 0.5. The unit
+    axis of a ``(N, 1)`` output is dropped; other shapes keep theirs.
+    """
+    y_pred = _as_float32(y_pred)
+    y_true = _as_float32(y_true)
+    if len(y_pred.shape) >= 2 and y_pred.shape[-1] == 1:
+        y_pred = ops.squeeze(y_pred, axis=-1)
+    y_true = _drop_unit_axis(y_true, len(y_pred.shape))
+    predicted = ops.greater(y_pred, decision_threshold)
+    actual = ops.greater(y_true, 0.5)
+    return ops.cast(ops.equal(predicted, actual), "float32")
+
+
+def argmax_hits(y_true, y_pred, labels):
+    """Argmax of the output against class indices (``labels="sparse"``) or the
+    argmax of one-hot rows (``labels="one_hot"``). Ties go to the first index."""
+    y_pred = _as_float32(y_pred)
+    predicted = ops.cast(ops.argmax(y_pred, axis=-1), "int32")
+    if labels == "sparse":
+        actual = _drop_unit_axis(ops.convert_to_tensor(y_true), len(predicted.shape))
+        actual = ops.cast(actual, "int32")
+    else:
+        actual = ops.cast(ops.argmax(_as_float32(y_true), axis=-1), "int32")
+    return ops.cast(ops.equal(predicted, actual), "float32")
+
+
+def multilabel_hits(y_true, y_pred, decision_threshold, average="per_label"):
+    """Per row of labels: the share of labels right (``"per_label"``) or 1.0 only
+    when every label is right (``"exact_match"``)."""
+    decisions = binary_hits(y_true, y_pred, decision_threshold)
+    if average == "exact_match":
+        return ops.min(decisions, axis=-1)
+    return ops.mean(decisions, axis=-1)
+
+
+def sparse_label_positions(y_true, rank):
+    """Class-index labels with a trailing unit axis dropped, as int32."""
+    return ops.cast(_drop_unit_axis(ops.convert_to_tensor(y_true), rank), "int32")

@@ -1,0 +1,237 @@
+"""``truacc.inspect(model)``: what each output's accuracy should be, and what
+the compiled metrics compute instead.
+
+>>> import keras, keras_truacc as truacc
+>>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+>>> model.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=["accuracy"])
+>>> report = truacc.inspect(model)
+>>> report.wrong[0].key, report.wrong[0].judgement.correct
+('accuracy', False)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from keras_truacc.binding import compiled_metrics_of, metric_slots
+from keras_truacc.decision.facts import format_shape
+from keras_truacc.decision.keras_choice import Judgement, MetricComputation, judge
+from keras_truacc.decision.label_values import describe_labels
+from keras_truacc.decision.resolver import Verdict, resolve
+from keras_truacc.metric_reading import read_metric
+from keras_truacc.model_facts import model_output_facts, output_count, output_name
+
+
+@dataclass(frozen=True)
+class MetricReport:
+    """One compiled accuracy-like metric: its log key, what it computes, the judgement."""
+
+    key: str
+    output_index: int
+    weighted: bool
+    computation: MetricComputation
+    judgement: Judgement
+
+    @property
+    def wrong(self) -> bool:
+        return self.judgement.correct is False
+
+
+@dataclass(frozen=True)
+class OutputReport:
+    index: int
+    name: str | None
+    verdict: Verdict
+    metrics: tuple[MetricReport, ...] = ()
+
+    @property
+    def facts(self):
+        return self.verdict.facts
+
+
+@dataclass(frozen=True)
+class Report:
+    """The whole model. ``str(report)`` reads well in a terminal."""
+
+    outputs: tuple[OutputReport, ...] = field(default=())
+
+    @property
+    def metrics(self) -> tuple[MetricReport, ...]:
+        return tuple(m for o in self.outputs for m in o.metrics)
+
+    @property
+    def wrong(self) -> tuple[MetricReport, ...]:
+        return tuple(m for m in self.metrics if m.wrong)
+
+    @property
+    def ok(self) -> bool:
+        return not self.wrong and not any(o.verdict.errors for o in self.outputs)
+
+    def __str__(self) -> str:
+        return render(self)
+
+
+def expected_label_shape(facts, loss_family: str | None):
+    """Label shape to assume when no labels are given: what the loss expects."""
+    shape = tuple(facts.output_shape)
+    if loss_family == "sparse_categorical":
+        return shape[:-1]
+    return shape
+
+
+def inspect(model, y=None) -> Report:
+    """Report on every output of a compiled ``model``.
+
+    ``y`` (optional): labels, as given to ``fit`` (an array, or a list/dict for
+    several outputs). With them the report also checks label shapes and values.
+    """
+    outputs = []
+    count = output_count(model)
+    labels = _labels_per_output(model, y, count)
+    user_metrics = _user_metrics_per_output(model, count)
+    for index in range(count):
+        facts = model_output_facts(model, index)
+        if count > 1:
+            facts = dataclasses.replace(facts, output_name=output_name(model, index))
+        if labels[index] is not None:
+            values = labels[index]
+            facts = facts.with_labels(values.shape, str(values.dtype), describe_labels(values))
+        else:
+            from keras_truacc.decision.losses import meaning_of
+
+            meaning = meaning_of(facts.loss.name) if facts.loss else None
+            facts = facts.with_labels(
+                expected_label_shape(facts, meaning.family if meaning else None),
+                "float32",
+            )
+        verdict = resolve(facts)
+        reports = []
+        for key, weighted, metric in user_metrics[index]:
+            computation = read_metric(metric, facts.output_shape, facts.label_shape)
+            if computation is None:
+                continue
+            reports.append(
+                MetricReport(key, index, weighted, computation, judge(computation, verdict))
+            )
+        outputs.append(OutputReport(index, output_name(model, index), verdict, tuple(reports)))
+    return Report(tuple(outputs))
+
+
+def _labels_per_output(model, y, count):
+    import numpy as np
+
+    if y is None:
+        return [None] * count
+    if isinstance(y, dict):
+        return [
+            None if y.get(output_name(model, i)) is None else np.asarray(y[output_name(model, i)])
+            for i in range(count)
+        ]
+    if isinstance(y, (list, tuple)) and count > 1:
+        return [np.asarray(v) for v in y]
+    return [np.asarray(y)] + [None] * (count - 1)
+
+
+def _user_metrics_per_output(model, count):
+    """``(log key, weighted, metric)`` per output, from the built compiled metrics
+    when Keras has built them, else from what was passed to ``compile``."""
+    per_output = [[] for _ in range(count)]
+    slots = list(metric_slots(model))
+    if slots:
+        for index, name, weighted, metric in slots:
+            key = f"{name}_{metric.name}" if name else metric.name
+            per_output[index].append((key, weighted, metric))
+        return _dedupe_keys(per_output)
+    cm = compiled_metrics_of(model)
+    if cm is None:
+        return per_output
+    for weighted, given in ((False, cm._user_metrics), (True, cm._user_weighted_metrics)):
+        for index, metric in _spread(model, given, count):
+            name = metric if isinstance(metric, str) else getattr(metric, "name", None) or getattr(
+                metric, "__name__", "metric"
+            )
+            out_name = output_name(model, index) if count > 1 else None
+            key = f"{out_name}_{name}" if out_name else name
+            per_output[index].append((key, weighted, metric))
+    return _dedupe_keys(per_output)
+
+
+def _spread(model, given, count):
+    if not given:
+        return
+    if isinstance(given, dict):
+        for index in range(count):
+            items = given.get(output_name(model, index))
+            for m in _as_list(items):
+                yield index, m
+        return
+    if count > 1 and isinstance(given, (list, tuple)) and len(given) == count:
+        for index, items in enumerate(given):
+            for m in _as_list(items):
+                yield index, m
+        return
+    for m in _as_list(given):
+        for index in range(count):
+            yield index, m
+
+
+def _as_list(items):
+    if items is None:
+        return []
+    return list(items) if isinstance(items, (list, tuple)) else [items]
+
+
+def _dedupe_keys(per_output):
+    """Keras suffixes repeated names with _1, _2 in result order."""
+    seen: dict = {}
+    result = []
+    for entries in per_output:
+        fixed = []
+        for key, weighted, metric in entries:
+            if key in seen:
+                seen[key] += 1
+                key = f"{key}_{seen[key] - 1}"
+            else:
+                seen[key] = 1
+            fixed.append((key, weighted, metric))
+        result.append(fixed)
+    return result
+
+
+def render(report: Report) -> str:
+    lines = []
+    for out in report.outputs:
+        f = out.facts
+        title = f"Output {out.index}" + (f" '{out.name}'" if out.name else "")
+        lines.append(title)
+        lines.append("  facts:")
+        loss = f.loss
+        loss_text = "none" if loss is None else loss.name + (
+            f" (from_logits={loss.from_logits})" if loss.from_logits else ""
+        )
+        lines.append(f"    loss        {loss_text}")
+        lines.append(f"    activation  {f.activation or 'unknown'}")
+        lines.append(f"    output      shape {format_shape(f.output_shape)}, {f.output_dtype}")
+        lines.append(f"    labels      shape {format_shape(f.label_shape)}, {f.label_dtype}")
+        v = out.verdict
+        lines.append(f"  correct accuracy: {v.spec.describe()}" + (" (guessed)" if v.guessed else ""))
+        for reason in v.reasons:
+            lines.append(f"    - {reason}")
+        if not out.metrics:
+            lines.append("  compiled accuracy metrics: none")
+        for m in out.metrics:
+            mark = {True: "ok   ", False: "WRONG", None: "other"}[m.judgement.correct]
+            lines.append(f"  [{mark}] '{m.key}': {m.computation.describe()}")
+            if m.judgement.cause and m.judgement.correct is not True:
+                lines.append(f"          why: {m.judgement.cause}")
+            if m.judgement.fix and m.wrong:
+                lines.append(f"          fix: {m.judgement.fix}")
+        for p in v.problems:
+            lines.append(f"  {p.severity}: {p.message}")
+        lines.append("")
+    wrong = len(report.wrong)
+    lines.append(
+        "All compiled accuracies are right." if wrong == 0 else f"{wrong} compiled accuracy metric(s) are wrong."
+    )
+    return "\n".join(lines)

@@ -1,0 +1,69 @@
+"""Keras glue: read what a compiled metric computes, as a ``MetricComputation``.
+
+>>> import keras
+>>> read_metric(keras.metrics.BinaryAccuracy(threshold=0.3), (None, 1), (None, 1)).threshold
+0.3
+>>> read_metric("accuracy", (None, 10), (None,)).kind
+'sparse_categorical'
+>>> read_metric("auc", (None, 1), (None, 1)) is None      # not an accuracy
+True
+"""
+
+from __future__ import annotations
+
+import keras
+
+from keras_truacc.decision.keras_choice import MetricComputation, keras_accuracy_choice
+
+_BY_NAME = {
+    "binary_accuracy": "binary",
+    "categorical_accuracy": "categorical",
+    "sparse_categorical_accuracy": "sparse_categorical",
+    "top_k_categorical_accuracy": "top_k",
+    "sparse_top_k_categorical_accuracy": "top_k",
+}
+
+_BY_CLASS = {
+    "BinaryAccuracy": "binary",
+    "CategoricalAccuracy": "categorical",
+    "SparseCategoricalAccuracy": "sparse_categorical",
+    "TopKCategoricalAccuracy": "top_k",
+    "SparseTopKCategoricalAccuracy": "top_k",
+    "Accuracy": "exact",
+    "TrueAccuracy": "truacc",
+}
+
+
+def read_metric(metric, output_shape, label_shape) -> MetricComputation | None:
+    """What ``metric`` (a string, function or ``Metric``) computes, or ``None``
+    when it is not an accuracy."""
+    if isinstance(metric, str):
+        name = metric
+        if name.lower() in ("accuracy", "acc"):
+            return keras_accuracy_choice(output_shape, label_shape, name)
+        kind = _BY_NAME.get(name.lower())
+        if kind is None:
+            return None
+        return MetricComputation(kind, name, threshold=0.5 if kind == "binary" else None, k=5 if kind == "top_k" else None)
+    if isinstance(metric, keras.metrics.Metric):
+        cls = type(metric).__name__
+        kind = _BY_CLASS.get(cls)
+        kwargs = getattr(metric, "_fn_kwargs", {}) or {}
+        if kind is None and cls == "MeanMetricWrapper":
+            fn = getattr(metric, "_fn", None)
+            kind = _BY_NAME.get(getattr(fn, "__name__", ""))
+        if kind is None:
+            return None
+        return MetricComputation(
+            kind,
+            metric.name,
+            threshold=float(kwargs.get("threshold", 0.5)) if kind == "binary" else None,
+            k=kwargs.get("k", 5) if kind == "top_k" else None,
+        )
+    if callable(metric):
+        name = getattr(metric, "__name__", "")
+        kind = _BY_NAME.get(name)
+        if kind is None:
+            return None
+        return MetricComputation(kind, name, threshold=0.5 if kind == "binary" else None, k=5 if kind == "top_k" else None)
+    return None

@@ -1,0 +1,5 @@
+"""Keras metrics: the resolved accuracy and the majority-class baseline."""
+
+from keras_truacc.metrics.true_accuracy import TrueAccuracy, auto
+
+__all__ = ["TrueAccuracy", "auto"]

@@ -1,0 +1,307 @@
+"""``TrueAccuracy``: the accuracy the resolver says is right, as a Keras metric."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_truacc import functional
+from keras_truacc.binding import Binding, find_binding
+from keras_truacc.decision.facts import OutputFacts
+from keras_truacc.decision.label_values import describe_labels
+from keras_truacc.decision.resolver import AccuracySpec, Overrides, Verdict, resolve
+from keras_truacc.messages import GuessWarning, OnceRegistry, TruAccWarning, warn
+from keras_truacc.metrics.counters import ExactCount
+from keras_truacc.model_facts import model_output_facts
+
+# Problems that make any accuracy meaningless for this batch shape: raised at
+# trace time, before Keras fails deep inside its own code.
+_FATAL_PROBLEMS = {"shape_mismatch", "string_labels", "label_form_mismatch"}
+
+
+def keras_mask_of(tensor):
+    try:
+        from keras.src.backend import get_keras_mask
+    except ImportError:  # older Keras 3
+        return getattr(tensor, "_keras_mask", None)
+    return get_keras_mask(tensor)
+
+
+@keras.saving.register_keras_serializable(package="keras_truacc")
+class TrueAccuracy(keras.metrics.Metric):
+    """The accuracy you mean, worked out from the loss, the activation and the shapes.
+
+    Use it through ``truacc.auto()``. Inside ``compile`` it finds its model on
+    the first batch and reads the loss and the output activation from it, so a
+    ``Dense(1)`` logits model trained with ``BinaryCrossentropy(from_logits=True)``
+    is thresholded at 0, and a softmax trained with ``binary_crossentropy`` gets
+    its argmax. Explicit ``task=``, ``from_logits=`` and ``threshold=`` always win.
+
+    Standalone usage (no model: logits are told from the values, and it says so):
+
+    >>> import numpy as np, warnings
+    >>> m = TrueAccuracy(task="multiclass")
+    >>> m.update_state(np.array([2, 0, 1]), np.array([[.1, .2, .7], [.8, .1, .1], [.5, .3, .2]]))
+    >>> round(float(m.result()), 4)
+    0.6667
+
+    Usage with ``compile()`` API:
+
+    ```python
+    model.compile(optimizer="adam", loss="binary_crossentropy",
+                  metrics=[truacc.auto()])
+    ```
+
+    Args:
+        name: the key in the logs (default ``"accuracy"``).
+        task: ``"binary"``, ``"multiclass"`` or ``"multilabel"``; read from the model if not given.
+        from_logits: whether thresholded outputs are logits; read from the loss if not given.
+        threshold: decision threshold on the probability scale (default 0.5);
+            on logits it is applied as ``log(t / (1 - t))``.
+        ignore_class: a class index whose positions don't count (e.g. padding 0).
+        average: for multi-label outputs, ``"per_label"`` (default) or ``"exact_match"``.
+    """
+
+    _direction = "up"
+
+    def __init__(
+        self,
+        name="accuracy",
+        task=None,
+        from_logits=None,
+        threshold=None,
+        ignore_class=None,
+        average="per_label",
+        dtype=None,
+        resolved=None,
+    ):
+        super().__init__(name=name, dtype=dtype)
+        if average not in ("per_label", "exact_match"):
+            raise ValueError(
+                "Expected argument `average` to be 'per_label' or 'exact_match', "
+                f"but got {average!r}."
+            )
+        self.overrides = Overrides(
+            task=task, from_logits=from_logits, threshold=threshold, ignore_class=ignore_class
+        )
+        self.average = average
+        self._saved_spec = AccuracySpec(**resolved) if resolved else None
+        self.correct = ExactCount(self, "correct")
+        self.total = ExactCount(self, "total")
+        self.nonfinite_outputs = self.add_variable(
+            shape=(), initializer="zeros", dtype="float32", name="nonfinite_outputs"
+        )
+        self.invalid_labels = self.add_variable(
+            shape=(), initializer="zeros", dtype="float32", name="invalid_labels"
+        )
+        self._binding: Binding | None = None
+        self._verdicts: dict = {}
+        self._once = OnceRegistry()
+
+    # -- binding -------------------------------------------------------------
+    def bind(self, model, output_index=0, output_name=None) -> TrueAccuracy:
+        """Tell the metric which model output it serves (the monitor does this)."""
+        self._binding = Binding(model, output_index, output_name, False)
+        self._verdicts.clear()
+        return self
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """The last verdict this metric acted on (``None`` before the first batch)."""
+        return next(reversed(self._verdicts.values()), None)
+
+    def _facts_for(self, y_true, y_pred) -> OutputFacts:
+        binding = self._binding or find_binding(self)
+        if binding is not None:
+            self._binding = binding
+            base = model_output_facts(binding.model, binding.output_index)
+        else:
+            base = OutputFacts(output_shape=tuple(y_pred.shape))
+        facts = dataclasses.replace(
+            base,
+            output_shape=tuple(y_pred.shape),
+            output_dtype=str(y_pred.dtype).replace("torch.", ""),
+            masked=keras_mask_of(y_pred) is not None,
+        )
+        values = _concrete(y_true) if binding is None else None
+        facts = facts.with_labels(
+            tuple(y_true.shape) if values is None else values.shape,
+            _dtype_name(y_true),
+            describe_labels(values) if values is not None else None,
+        )
+        if binding is None and self._saved_spec is None:
+            outputs = _concrete(y_pred)
+            if outputs is not None and outputs.size:
+                finite = outputs[np.isfinite(outputs)]
+                if finite.size:
+                    facts = dataclasses.replace(
+                        facts, output_range=(float(finite.min()), float(finite.max()))
+                    )
+        return facts
+
+    def _verdict_for(self, y_true, y_pred) -> Verdict:
+        key = (tuple(y_true.shape)[1:], tuple(y_pred.shape)[1:])
+        if key in self._verdicts:
+            return self._verdicts[key]
+        facts = self._facts_for(y_true, y_pred)
+        verdict = resolve(facts, self.overrides)
+        if self._binding is None and self._saved_spec is not None and not verdict.errors:
+            verdict = dataclasses.replace(verdict, spec=self._saved_spec, guessed=False)
+        self._report(verdict)
+        self._verdicts[key] = verdict
+        return verdict
+
+    def _report(self, verdict: Verdict) -> None:
+        for problem in verdict.problems:
+            if problem.code in _FATAL_PROBLEMS:
+                raise ValueError(f"truacc: {problem.message}")
+        for problem in verdict.problems:
+            if problem.severity != "note" and self._once.first(problem.code):
+                warn(f"truacc ({self.name}): {problem.message}", TruAccWarning, stacklevel=5)
+        if verdict.guessed and self._once.first("guessed"):
+            guesses = " ".join(r for r in verdict.reasons if "uess" in r or "Nothing says" in r)
+            warn(
+                f"truacc ({self.name}): no model was found for this metric, so it "
+                f"guessed: {guesses or verdict.spec.describe()}",
+                GuessWarning,
+                stacklevel=5,
+            )
+
+    # -- the metric ----------------------------------------------------------
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true = ops.convert_to_tensor(y_true) if not _is_tensor(y_true) else y_true
+        mask = keras_mask_of(y_pred)
+        y_pred = ops.convert_to_tensor(y_pred) if not _is_tensor(y_pred) else y_pred
+        spec = self._verdict_for(y_true, y_pred).spec
+        if spec.task == "none":
+            return
+        hits = self._hits(spec, y_true, y_pred)
+        weights = self._weights(spec, hits, y_true, sample_weight, mask)
+        self.correct.add(ops.sum(hits * weights))
+        self.total.add(ops.sum(weights))
+        self._check_values(spec, y_true, y_pred, weights)
+
+    def _hits(self, spec: AccuracySpec, y_true, y_pred):
+        if spec.task == "multiclass":
+            labels = spec.labels or _label_form(y_true, y_pred)
+            return functional.argmax_hits(y_true, y_pred, labels)
+        if spec.task == "multilabel":
+            return functional.multilabel_hits(
+                y_true, y_pred, spec.decision_threshold, self.average
+            )
+        return functional.binary_hits(y_true, y_pred, spec.decision_threshold)
+
+    def _weights(self, spec, hits, y_true, sample_weight, mask):
+        weights = ops.ones_like(hits)
+        for extra in (sample_weight, mask):
+            if extra is None:
+                continue
+            extra = ops.cast(ops.convert_to_tensor(extra), "float32")
+            weights = weights * _broadcast_like(extra, hits)
+        if spec.ignore_class is not None and spec.task == "multiclass" and spec.labels == "sparse":
+            labels = functional.sparse_label_positions(y_true, len(hits.shape))
+            weights = weights * ops.cast(ops.not_equal(labels, spec.ignore_class), "float32")
+        return weights
+
+    def _check_values(self, spec, y_true, y_pred, weights):
+        """Count bad values in-graph; the monitor reads and explains them."""
+        finite = ops.all(ops.isfinite(ops.cast(y_pred, "float32")), axis=-1)
+        self.nonfinite_outputs.assign_add(
+            ops.sum(ops.cast(ops.logical_not(finite), "float32"))
+        )
+        bad = None
+        if spec.task == "multiclass" and (spec.labels or "") == "sparse":
+            labels = functional.sparse_label_positions(y_true, len(weights.shape))
+            classes = y_pred.shape[-1]
+            bad = ops.logical_or(ops.less(labels, 0), ops.greater_equal(labels, classes))
+            if spec.ignore_class is not None:
+                bad = ops.logical_and(bad, ops.not_equal(labels, spec.ignore_class))
+        elif spec.task in ("binary", "multilabel"):
+            labels = ops.cast(y_true, "float32")
+            bad = ops.logical_or(ops.less(labels, -1.0), ops.greater(labels, 1.0))
+        if bad is not None:
+            self.invalid_labels.assign_add(ops.sum(ops.cast(bad, "float32")))
+
+    def result(self):
+        return ops.divide_no_nan(self.correct.value(), self.total.value())
+
+    def reset_state(self):
+        self.correct.reset()
+        self.total.reset()
+        self.nonfinite_outputs.assign(0.0)
+        self.invalid_labels.assign(0.0)
+
+    def counts(self) -> dict:
+        """Exact counts as Python numbers: correct, total and the bad-value counters."""
+        return {
+            "correct": self.correct.exact(),
+            "total": self.total.exact(),
+            "nonfinite_outputs": float(ops.convert_to_numpy(self.nonfinite_outputs)),
+            "invalid_labels": float(ops.convert_to_numpy(self.invalid_labels)),
+        }
+
+    def get_config(self):
+        config = {
+            "name": self.name,
+            "dtype": self.dtype,
+            "task": self.overrides.task,
+            "from_logits": self.overrides.from_logits,
+            "threshold": self.overrides.threshold,
+            "ignore_class": self.overrides.ignore_class,
+            "average": self.average,
+        }
+        verdict = self.verdict
+        spec = verdict.spec if verdict is not None else self._saved_spec
+        if spec is not None:
+            config["resolved"] = dataclasses.asdict(spec)
+        return config
+
+
+def auto(name: str = "accuracy", **overrides) -> TrueAccuracy:
+    """The one-line replacement for ``metrics=['accuracy']``.
+
+    >>> import keras_truacc as truacc
+    >>> truacc.auto().name
+    'accuracy'
+
+    ```python
+    model.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True),
+                  metrics=[truacc.auto()])       # thresholds logits at 0
+    ```
+
+    Keyword overrides (``task``, ``from_logits``, ``threshold``, ``ignore_class``,
+    ``average``) always win over what the model says.
+    """
+    return TrueAccuracy(name=name, **overrides)
+
+
+def _is_tensor(x) -> bool:
+    return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, np.ndarray)
+
+
+def _dtype_name(x) -> str:
+    return str(getattr(x, "dtype", "unknown")).replace("torch.", "").replace("<dtype: '", "").rstrip("'>")
+
+
+def _concrete(x):
+    """A numpy copy of ``x`` when it holds values (eager), else ``None``."""
+    try:
+        return np.asarray(ops.convert_to_numpy(x))
+    except Exception:
+        return None
+
+
+def _label_form(y_true, y_pred) -> str:
+    return "one_hot" if len(y_true.shape) == len(y_pred.shape) and y_true.shape[-1] == y_pred.shape[-1] != 1 else "sparse"
+
+
+def _broadcast_like(weights, hits):
+    rank = len(hits.shape)
+    while len(weights.shape) > rank and weights.shape[-1] == 1:
+        weights = ops.squeeze(weights, axis=-1)
+    while len(weights.shape) < rank:
+        weights = ops.expand_dims(weights, axis=-1)
+    return ops.broadcast_to(weights, ops.shape(hits))

@@ -1,0 +1,164 @@
+"""Keras glue: read the facts the resolver needs from a compiled model.
+
+Nothing here decides anything; it only looks.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from keras_truacc.decision.facts import LossFacts, OutputFacts
+from keras_truacc.decision.losses import canonical_loss_name
+
+# Layers that change only the shape of what passes through: the activation that
+# matters sits behind them.
+_SHAPE_ONLY_LAYERS = ("Reshape", "Flatten", "Dropout", "Identity", "Cropping1D", "Lambda")
+
+
+def output_count(model) -> int:
+    outputs = getattr(model, "outputs", None)
+    if outputs:
+        return len(outputs)
+    names = getattr(model, "output_names", None)
+    return len(names) if names else 1
+
+
+def output_name(model, index: int) -> str | None:
+    names = getattr(model, "output_names", None) or []
+    return names[index] if index < len(names) else None
+
+
+def loss_facts(loss) -> LossFacts | None:
+    """Facts about one loss given as a string, a function or a ``keras.losses.Loss``."""
+    if loss is None:
+        return None
+    if isinstance(loss, str):
+        return LossFacts(canonical_loss_name(loss))
+    if isinstance(loss, keras.losses.Loss):
+        config = {}
+        try:
+            config = loss.get_config() or {}
+        except Exception:  # a custom loss with a broken get_config
+            config = {}
+        kwargs = getattr(loss, "_fn_kwargs", {}) or {}
+        cls_name = type(loss).__name__
+        if cls_name == "LossFunctionWrapper":
+            fn = getattr(loss, "fn", None)
+            cls_name = getattr(fn, "__name__", loss.name)
+        name = canonical_loss_name(cls_name)
+
+        def pick(key, default):
+            if key in config:
+                return config[key]
+            return kwargs.get(key, default)
+
+        return LossFacts(
+            name,
+            from_logits=bool(pick("from_logits", False)),
+            label_smoothing=float(pick("label_smoothing", 0.0) or 0.0),
+            ignore_class=pick("ignore_class", None),
+        )
+    if callable(loss):
+        return LossFacts(canonical_loss_name(getattr(loss, "__name__", type(loss).__name__)))
+    return LossFacts(f"custom:{loss!r}")
+
+
+def loss_for_output(model, index: int):
+    """The loss the user compiled for output ``index`` (as given to ``compile``)."""
+    loss = getattr(model, "loss", None)
+    if isinstance(loss, dict):
+        return loss.get(output_name(model, index))
+    if isinstance(loss, (list, tuple)):
+        return loss[index] if index < len(loss) else None
+    return loss
+
+
+def activation_name(fn) -> str | None:
+    if fn is None:
+        return None
+    try:
+        name = keras.activations.serialize(fn)
+    except Exception:
+        name = getattr(fn, "__name__", None)
+    if isinstance(name, dict):
+        name = name.get("config") or name.get("class_name")
+    return name if isinstance(name, str) else None
+
+
+def layer_activation(layer) -> str | None:
+    """The activation a layer applies last, or ``None`` if it can't be told."""
+    cls = type(layer).__name__
+    if cls == "Softmax":
+        return "softmax"
+    if cls in ("ReLU", "LeakyReLU", "ELU", "PReLU"):
+        return "relu"
+    if cls == "TimeDistributed" or cls == "Bidirectional":
+        inner = getattr(layer, "layer", None) or getattr(layer, "forward_layer", None)
+        return layer_activation(inner) if inner is not None else None
+    if hasattr(layer, "activation"):
+        return activation_name(layer.activation)
+    return None
+
+
+def output_layer_activation(model, index: int) -> str | None:
+    """Walk back from output ``index`` through shape-only layers to the activation."""
+    outputs = getattr(model, "outputs", None)
+    if not outputs or index >= len(outputs):
+        layers = getattr(model, "layers", None)
+        if isinstance(model, keras.Sequential) and layers:
+            return _walk_sequential(layers)
+        return None
+    tensor = outputs[index]
+    for _ in range(16):
+        history = getattr(tensor, "_keras_history", None)
+        if history is None:
+            return None
+        layer = history[0]
+        if type(layer).__name__ in _SHAPE_ONLY_LAYERS:
+            inputs = _inbound_tensors(layer, history)
+            if len(inputs) != 1:
+                return None
+            tensor = inputs[0]
+            continue
+        if isinstance(layer, keras.Model):
+            return output_layer_activation(layer, 0)
+        return layer_activation(layer)
+    return None
+
+
+def _inbound_tensors(layer, history):
+    node_index = history[1]
+    try:
+        node = layer._inbound_nodes[node_index]
+        return list(node.input_tensors)
+    except Exception:
+        return []
+
+
+def _walk_sequential(layers):
+    for layer in reversed(layers):
+        if type(layer).__name__ in _SHAPE_ONLY_LAYERS:
+            continue
+        return layer_activation(layer)
+    return None
+
+
+def output_shape_and_dtype(model, index: int):
+    outputs = getattr(model, "outputs", None)
+    if outputs and index < len(outputs):
+        t = outputs[index]
+        return tuple(t.shape), str(getattr(t, "dtype", "float32"))
+    return None, None
+
+
+def model_output_facts(model, index: int) -> OutputFacts:
+    """Facts about output ``index`` of ``model``, without labels."""
+    shape, dtype = output_shape_and_dtype(model, index)
+    return OutputFacts(
+        output_shape=shape if shape is not None else (None, None),
+        output_dtype=dtype or "float32",
+        activation=output_layer_activation(model, index),
+        loss=loss_facts(loss_for_output(model, index)),
+        has_model=True,
+        output_name=output_name(model, index) if output_count(model) > 1 else None,
+    )

@@ -1,0 +1,150 @@
+"""The pure decision layer: plain facts in, verdict out. No model, no backend."""
+
+import numpy as np
+import pytest
+
+from keras_truacc.decision import LossFacts, OutputFacts, resolve
+from keras_truacc.decision.label_values import describe_labels
+from keras_truacc.decision.resolver import Overrides
+
+BCE = LossFacts("binary_crossentropy")
+BCE_LOGITS = LossFacts("binary_crossentropy", from_logits=True)
+CCE = LossFacts("categorical_crossentropy")
+SCCE = LossFacts("sparse_categorical_crossentropy")
+SCCE_LOGITS = LossFacts("sparse_categorical_crossentropy", from_logits=True)
+
+
+def facts(out, act, loss, labels, dtype="float32", **kw):
+    return OutputFacts(
+        output_shape=out, output_dtype=dtype, activation=act, loss=loss,
+        label_shape=labels, has_model=True, **kw
+    )
+
+
+# (facts, task, scale, threshold, labels, keras 'accuracy' wrong?)
+CASES = {
+    "binary sigmoid": (facts((None, 1), "sigmoid", BCE, (None, 1)), "binary", "probabilities", 0.5, "binary", False),
+    "binary sigmoid, (N,) labels": (facts((None, 1), "sigmoid", BCE, (None,)), "binary", "probabilities", 0.5, "binary", False),
+    "binary logits": (facts((None, 1), "linear", BCE_LOGITS, (None, 1)), "binary", "logits", 0.0, "binary", True),
+    "binary focal logits": (facts((None, 1), "linear", LossFacts("binary_focal_crossentropy", from_logits=True), (None, 1)), "binary", "logits", 0.0, "binary", True),
+    "binary rank-1 output": (facts((None,), "sigmoid", BCE, (None,)), "binary", "probabilities", 0.5, "binary", True),
+    "binary hinge": (facts((None, 1), "tanh", LossFacts("hinge"), (None, 1)), "binary", "scores", 0.0, "binary", True),
+    "softmax over 2, sparse": (facts((None, 2), "softmax", SCCE, (None,)), "multiclass", None, None, "sparse", False),
+    "multiclass softmax sparse (N,)": (facts((None, 10), "softmax", SCCE, (None,)), "multiclass", None, None, "sparse", False),
+    "multiclass softmax sparse (N,1)": (facts((None, 10), "softmax", SCCE, (None, 1)), "multiclass", None, None, "sparse", False),
+    "multiclass logits sparse": (facts((None, 10), "linear", SCCE_LOGITS, (None,)), "multiclass", None, None, "sparse", False),
+    "multiclass one-hot": (facts((None, 10), "softmax", CCE, (None, 10)), "multiclass", None, None, "one_hot", False),
+    "categorical hinge": (facts((None, 10), "linear", LossFacts("categorical_hinge"), (None, 10)), "multiclass", None, None, "one_hot", False),
+    "softmax + BCE (classic)": (facts((None, 10), "softmax", BCE, (None, 10)), "multiclass", None, None, "one_hot", False),
+    "multi-label sigmoid": (facts((None, 5), "sigmoid", BCE, (None, 5)), "multilabel", "probabilities", 0.5, "multi_hot", True),
+    "multi-label logits": (facts((None, 5), "linear", BCE_LOGITS, (None, 5)), "multilabel", "logits", 0.0, "multi_hot", True),
+    "sequence tagging": (facts((None, 7, 4), "softmax", SCCE, (None, 7)), "multiclass", None, None, "sparse", False),
+    "float16 softmax": (facts((None, 5000), "softmax", SCCE, (None,), dtype="float16"), "multiclass", None, None, "sparse", False),
+    "bfloat16 logits": (facts((None, 1), "linear", BCE_LOGITS, (None, 1), dtype="bfloat16"), "binary", "logits", 0.0, "binary", True),
+    "regression": (facts((None, 1), "linear", LossFacts("mean_squared_error"), (None, 1)), "none", None, None, None, True),
+    "Keras crossentropy alias": (facts((None, 3), "softmax", LossFacts("crossentropy"), (None,)), "multiclass", None, None, "sparse", False),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_verdict_matrix(name):
+    f, task, scale, threshold, labels, keras_wrong = CASES[name]
+    v = resolve(f)
+    assert v.spec.task == task
+    assert v.spec.scale == scale
+    assert v.spec.decision_threshold == threshold
+    assert v.spec.labels == labels
+    assert v.keras_is_wrong is keras_wrong, v.keras_judgement
+    assert v.reasons, "every verdict explains itself"
+
+
+def test_overrides_win_over_facts():
+    f = facts((None, 1), "sigmoid", BCE, (None, 1))
+    v = resolve(f, Overrides(from_logits=True, threshold=0.8))
+    assert v.spec.scale == "logits"
+    assert v.spec.decision_threshold == pytest.approx(np.log(0.8 / 0.2))
+    assert resolve(facts((None, 5), "sigmoid", BCE, (None, 5)), Overrides(task="multiclass")).task == "multiclass"
+
+
+def test_bad_overrides_are_rejected_with_the_argument_named():
+    with pytest.raises(ValueError, match="`threshold`.*got 1.5"):
+        Overrides(threshold=1.5)
+    with pytest.raises(ValueError, match="`task`"):
+        Overrides(task="regression")
+
+
+def test_no_model_guesses_from_values_and_says_so():
+    f = OutputFacts(output_shape=(None, 1), label_shape=(None, 1), output_range=(-2.0, 3.0))
+    v = resolve(f)
+    assert v.guessed and v.spec.scale == "logits"
+    f = OutputFacts(output_shape=(None, 1), label_shape=(None, 1), output_range=(0.1, 0.9))
+    assert resolve(f).spec.scale == "probabilities" and resolve(f).guessed
+
+
+def test_multi_hot_labels_without_a_model_mean_multilabel():
+    y = np.array([[1, 1, 0], [0, 1, 1]])
+    f = OutputFacts(output_shape=(None, 3), label_shape=(None, 3), label_values=describe_labels(y))
+    assert resolve(f).task == "multilabel"
+
+
+def problem_codes(v):
+    return {p.code: p for p in v.problems}
+
+
+def test_softmax_over_one_unit_is_an_error_naming_the_fix():
+    v = resolve(facts((None, 1), "softmax", BCE, (None, 1)))
+    p = problem_codes(v)["softmax_unit_axis"]
+    assert p.severity == "error" and "(None, 1)" in p.message and "sigmoid" in p.message
+
+
+def test_sparse_labels_out_of_range_name_tensor_shape_dtype_and_fix():
+    labels = np.array([0, 3, 12])
+    f = facts((None, 10), "softmax", SCCE, (3,)).with_labels((3,), "int64", describe_labels(labels))
+    p = problem_codes(resolve(f))["labels_out_of_range"]
+    assert "labels (shape (3,), dtype int64)" in p.message
+    assert "[0, 10)" in p.message and "Dense(13)" in p.message
+
+
+def test_one_hot_rows_that_are_not_one_hot():
+    labels = np.array([[1, 1, 0], [0, 0, 1]])
+    f = facts((None, 3), "softmax", CCE, (2, 3)).with_labels((2, 3), "int64", describe_labels(labels))
+    assert problem_codes(resolve(f))["labels_not_one_hot"].severity == "error"
+
+
+def test_shape_mismatch_is_an_error():
+    f = facts((None, 10), "softmax", CCE, (None, 7))
+    p = problem_codes(resolve(f))["shape_mismatch"]
+    assert "(None, 7)" in p.message and "(None, 10)" in p.message
+
+
+def test_regression_asked_for_accuracy_warns_with_fix():
+    p = problem_codes(resolve(facts((None, 1), "linear", LossFacts("mse"), (None, 1))))
+    assert "mae" in p["regression_accuracy"].message
+
+
+def test_fractional_and_string_labels():
+    f = facts((None, 4), "softmax", SCCE, (2,)).with_labels((2,), "float32", describe_labels(np.array([0.5, 2.0])))
+    assert "fractional_labels" in problem_codes(resolve(f))
+    f = facts((None, 4), "softmax", SCCE, (2,)).with_labels((2,), "<U3", describe_labels(np.array(["cat", "dog"])))
+    assert "string_labels" in problem_codes(resolve(f))
+
+
+@pytest.mark.parametrize(
+    "loss",
+    ["binary_crossentropy", "BinaryFocalCrossentropy", "categorical_crossentropy", "CategoricalFocalCrossentropy",
+     "sparse_categorical_crossentropy", "hinge", "squared_hinge", "categorical_hinge", "kld", "dice", "tversky",
+     "CategoricalGeneralizedCrossEntropy", "poisson", "mse", "huber", "ctc", "circle"],
+)
+def test_every_keras_loss_has_a_meaning(loss):
+    from keras_truacc.decision.losses import meaning_of
+
+    assert meaning_of(loss) is not None
+
+
+def test_unit_axis_activation_shape_combinations_never_crash():
+    for out in [(None,), (None, 1), (None, 2), (None, 7), (None, 5, 1), (None, 5, 3)]:
+        for act in [None, "linear", "sigmoid", "softmax", "tanh", "relu"]:
+            for loss in [None, BCE, BCE_LOGITS, CCE, SCCE, LossFacts("hinge"), LossFacts("custom:x")]:
+                for labels in [None, out, out[:-1] if len(out) > 1 else out]:
+                    v = resolve(OutputFacts(out, activation=act, loss=loss, label_shape=labels, has_model=True))
+                    assert v.spec.task in ("binary", "multiclass", "multilabel", "none")
