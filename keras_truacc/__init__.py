@@ -9,12 +9,14 @@ from keras_truacc.decision import resolve
 from keras_truacc.messages import AccuracyMismatchWarning, TruAccWarning
 from keras_truacc.metrics import TrueAccuracy, auto
 from keras_truacc.inspection import inspect
+from keras_truacc.monitor import TruAccMonitor
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AccuracyMismatchWarning",
     "TrueAccuracy",
+    "TruAccMonitor",
     "TruAccWarning",
     "auto",
     "inspect",

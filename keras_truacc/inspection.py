@@ -89,7 +89,7 @@ def inspect(model, y=None) -> Report:
     outputs = []
     count = output_count(model)
     labels = _labels_per_output(model, y, count)
-    user_metrics = _user_metrics_per_output(model, count)
+    user_metrics = user_metrics_per_output(model, count)
     for index in range(count):
         facts = model_output_facts(model, index)
         if count > 1:
@@ -133,7 +133,7 @@ def _labels_per_output(model, y, count):
     return [np.asarray(y)] + [None] * (count - 1)
 
 
-def _user_metrics_per_output(model, count):
+def user_metrics_per_output(model, count):
     """``(log key, weighted, metric)`` per output, from the built compiled metrics
     when Keras has built them, else from what was passed to ``compile``."""
     per_output = [[] for _ in range(count)]

@@ -1,0 +1,147 @@
+"""Put the monitor's metrics inside one model's own metric pass, and take them out again.
+
+The monitor's figures must come from the batches Keras already runs, in-graph,
+and reach every callback in any order. So for the length of one ``fit`` or
+``evaluate`` the model's compiled metrics are wrapped, on that one instance:
+the wrapper updates Keras's metrics and then ours, and returns both results.
+Keras writes the keys into the logs itself, before any callback runs.
+``detach`` puts the original object back and drops the traced step functions,
+so later calls without the monitor trace a step without our metrics.
+No Keras class is patched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+
+from keras_truacc.messages import MonitorDisabledWarning, warn
+
+
+@dataclass
+class Slot:
+    """One of the monitor's metrics, the output it watches and its log key."""
+
+    metric: keras.metrics.Metric
+    output_index: int
+    output_name: str | None
+    log_key: str
+    weighted: bool = False
+
+    def select(self, structure):
+        """This slot's output from ``y_true``/``y_pred``/``sample_weight``."""
+        if isinstance(structure, dict):
+            if self.output_name in structure:
+                return structure[self.output_name]
+            return keras.tree.flatten(structure)[self.output_index]
+        if isinstance(structure, (list, tuple)):
+            return structure[self.output_index] if len(structure) > self.output_index else structure[0]
+        return structure
+
+
+class MonitoredMetrics(keras.metrics.Metric):
+    """Keras's ``CompileMetrics`` plus the monitor's metrics, as one Metric."""
+
+    def __init__(self, inner, slots, on_failure):
+        super().__init__(name="compile_metrics")
+        self.inner = inner  # may be None: a model compiled with no metrics
+        self.slots = tuple(slots)
+        self._on_failure = [on_failure]
+        self.failed = False
+        self.saw_sample_weight = False
+
+    @property
+    def built(self):
+        return self.inner is None or getattr(self.inner, "built", False)
+
+    @built.setter
+    def built(self, value):  # Keras's Metric base sets it; the inner object decides
+        pass
+
+    def build(self, y_true, y_pred):
+        if self.inner is not None and not self.inner.built:
+            self.inner.build(y_true, y_pred)
+
+    @property
+    def metrics(self):
+        inner = list(self.inner.metrics) if self.inner is not None else []
+        return inner + [slot.metric for slot in self.slots]
+
+    @property
+    def variables(self):
+        variables = list(self.inner.variables) if self.inner is not None else []
+        for slot in self.slots:
+            variables.extend(slot.metric.variables)
+        return variables
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if self.inner is not None:
+            self.inner.update_state(y_true, y_pred, sample_weight)
+        if sample_weight is not None:
+            self.saw_sample_weight = True
+        if self.failed:
+            return
+        try:
+            for slot in self.slots:
+                weight = None
+                if slot.weighted and sample_weight is not None:
+                    weight = slot.select(sample_weight)
+                slot.metric.update_state(slot.select(y_true), slot.select(y_pred), weight)
+        except Exception as error:  # never break training
+            self._fail(error)
+
+    def _fail(self, error):
+        self.failed = True
+        self._on_failure[0](error)
+
+    def reset_state(self):
+        if self.inner is not None:
+            self.inner.reset_state()
+        for slot in self.slots:
+            slot.metric.reset_state()
+
+    def result(self):
+        results = dict(self.inner.result()) if self.inner is not None and self.inner.built else {}
+        if self.failed:
+            return results
+        try:
+            for slot in self.slots:
+                results[slot.log_key] = slot.metric.result()
+        except Exception as error:
+            self._fail(error)
+        return results
+
+    def get_config(self):  # never saved: detached before any save the user makes
+        raise NotImplementedError
+
+
+def attach(model, slots, on_failure) -> MonitoredMetrics:
+    wrapper = MonitoredMetrics(model._compile_metrics, slots, on_failure)
+    object.__setattr__(model, "_compile_metrics", wrapper)
+    _drop_step_functions(model)
+    return wrapper
+
+
+def detach(model, wrapper) -> None:
+    current = getattr(model, "_compile_metrics", None)
+    if current is wrapper:
+        object.__setattr__(model, "_compile_metrics", wrapper.inner)
+    _drop_step_functions(model)
+
+
+def _drop_step_functions(model) -> None:
+    model.train_function = None
+    model.test_function = None
+
+
+def remake_train_function(model) -> None:
+    try:
+        model.make_train_function(force=True)
+    except Exception as error:  # pragma: no cover - depends on backend internals
+        warn(f"truacc: could not rebuild the train step ({error}).", MonitorDisabledWarning)
+        raise
+
+
+def remake_test_function(model) -> None:
+    model.make_test_function(force=True)

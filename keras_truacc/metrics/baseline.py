@@ -1,0 +1,92 @@
+"""``MajorityBaseline``: the accuracy of always answering the most common class.
+
+A model is only useful when its true accuracy beats this figure. With 5%
+positives, answering "no" every time scores 0.95.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from keras_truacc import functional
+from keras_truacc.metrics.true_accuracy import TrueAccuracy, keras_mask_of
+
+
+@keras.saving.register_keras_serializable(package="keras_truacc")
+class MajorityBaseline(keras.metrics.Metric):
+    """Share of the most common class among the labels seen (per label for
+    multi-label outputs, then averaged).
+
+    It follows a ``TrueAccuracy`` companion: same task, same label form, same
+    weights and masks, so the two figures are comparable.
+
+    >>> import numpy as np
+    >>> acc = TrueAccuracy(task="multiclass")
+    >>> base = MajorityBaseline(num_units=3, companion=acc)
+    >>> y, p = np.array([0, 0, 0, 2]), np.eye(3)[[0, 1, 2, 2]]
+    >>> acc.update_state(y, p); base.update_state(y, p)
+    >>> float(base.result())
+    0.75
+    """
+
+    _direction = "up"
+
+    def __init__(self, num_units, companion=None, name="majority_baseline", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.num_units = int(num_units)
+        self._companion = [companion or TrueAccuracy()]  # a list: not tracked as a sub-metric
+        self.counts = self.add_variable(
+            shape=(self.num_units,), initializer="zeros", dtype="float32", name="counts"
+        )
+        self.total = self.add_variable(shape=(), initializer="zeros", dtype="float32", name="total")
+
+    @property
+    def companion(self) -> TrueAccuracy:
+        return self._companion[0]
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        mask = keras_mask_of(y_pred)
+        y_true = ops.convert_to_tensor(y_true)
+        y_pred = ops.convert_to_tensor(y_pred)
+        acc = self.companion
+        spec = acc._verdict_for(y_true, y_pred).spec
+        if spec.task == "none":
+            return
+        hits = acc._hits(spec, y_true, y_pred)
+        weights = acc._weights(spec, hits, y_true, sample_weight, mask)
+        if spec.task == "multiclass":
+            if (spec.labels or "sparse") == "sparse":
+                labels = functional.sparse_label_positions(y_true, len(hits.shape))
+                labels = ops.clip(labels, 0, self.num_units - 1)
+                per_class = ops.one_hot(labels, self.num_units, dtype="float32")
+            else:
+                per_class = ops.one_hot(
+                    ops.argmax(ops.cast(y_true, "float32"), axis=-1), self.num_units, dtype="float32"
+                )
+        else:
+            positives = ops.cast(ops.greater(ops.cast(y_true, "float32"), 0.5), "float32")
+            if len(positives.shape) == len(hits.shape):
+                positives = ops.expand_dims(positives, -1)
+            per_class = ops.broadcast_to(
+                positives, tuple(ops.shape(hits)) + (self.num_units,)
+            )
+        weighted = per_class * ops.expand_dims(weights, -1)
+        axes = tuple(range(len(weighted.shape) - 1))
+        self.counts.assign_add(ops.sum(weighted, axis=axes))
+        self.total.assign_add(ops.sum(weights))
+        self._task = spec.task
+
+    def result(self):
+        task = getattr(self, "_task", None)
+        share = ops.divide_no_nan(self.counts, self.total)
+        if task == "multiclass":
+            return ops.max(share)
+        return ops.mean(ops.maximum(share, 1.0 - share))
+
+    def reset_state(self):
+        self.counts.assign(ops.zeros((self.num_units,)))
+        self.total.assign(0.0)
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "num_units": self.num_units}

@@ -1,0 +1,350 @@
+"""``TruAccMonitor``: log the true accuracy beside what Keras reports, and say why they differ.
+
+Logged keys (``val_`` for the validation split; ``<output>_`` first for
+multi-output models, as Keras names per-output metrics):
+
+- ``true_accuracy``: the accuracy the resolver says is right (per-label for
+  multi-label outputs), computed in-graph on the batches Keras already runs.
+  The train figure is like Keras's own: a running mean over the epoch, in
+  training mode, from predictions made before each optimizer step. The
+  ``val_`` figure is in inference mode, over the whole validation set.
+- ``true_exact_match``: multi-label outputs only: rows with every label right.
+- ``majority_baseline``: the accuracy of always answering the most common class.
+
+The keys are produced inside Keras's own metric pass (see ``injection``), so
+every callback sees them from epoch 0 whatever its place in the list.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+
+from keras_truacc.decision.losses import meaning_of
+from keras_truacc.decision.keras_choice import judge
+from keras_truacc.decision.resolver import resolve
+from keras_truacc.inspection import expected_label_shape, user_metrics_per_output
+from keras_truacc.injection import Slot, attach, detach
+from keras_truacc.messages import (
+    AccuracyMismatchWarning,
+    DataWarning,
+    MonitorDisabledWarning,
+    OnceRegistry,
+    warn,
+)
+from keras_truacc.metric_reading import read_metric
+from keras_truacc.metrics.baseline import MajorityBaseline
+from keras_truacc.metrics.true_accuracy import TrueAccuracy
+from keras_truacc.model_facts import model_output_facts, output_count, output_name
+
+TRUE_KEY = "true_accuracy"
+EXACT_KEY = "true_exact_match"
+BASELINE_KEY = "majority_baseline"
+
+
+@dataclasses.dataclass
+class Mismatch:
+    epoch: int
+    split: str
+    key: str
+    reported: float
+    true: float
+    cause: str
+    fix: str
+
+
+class TruAccMonitor(keras.callbacks.Callback):
+    """Adds ``true_accuracy`` (and ``val_true_accuracy``) to the logs every epoch,
+    and warns once per cause when a reported accuracy differs from it.
+
+    ```python
+    model.fit(x, y, validation_split=0.2, callbacks=[truacc.TruAccMonitor()])
+    ```
+
+    Args:
+        tolerance: the gap (absolute) above which a reported accuracy is called
+            different. The default, 0.005, is above float32 noise and far below
+            any gap the known causes produce.
+        baseline: also log ``majority_baseline`` and warn when the true accuracy
+            is no better.
+        weighted: weight the true accuracy by ``sample_weight``/``class_weight``
+            (default: unweighted, the plain share of correct predictions).
+        summary: print a short table at the end of ``fit``.
+    """
+
+    def __init__(self, tolerance=0.005, baseline=True, weighted=False, summary=True):
+        super().__init__()
+        if not 0.0 <= float(tolerance) < 1.0:
+            raise ValueError(
+                f"Expected argument `tolerance` to be a float in [0, 1), but got {tolerance!r}."
+            )
+        self.tolerance = float(tolerance)
+        self.baseline = baseline
+        self.weighted = weighted
+        self.summary = summary
+        self.mismatches: list[Mismatch] = []
+        self.history: list[dict] = []
+        self._wrapper = None
+        self._attached_by = None
+        self._slots: list[Slot] = []
+        self._judged = None
+        self._said = OnceRegistry()
+        self._disabled = False
+
+    # -- Keras hooks, each guarded: the monitor never breaks training --------
+    def on_train_begin(self, logs=None):
+        self._disabled = False
+        self.mismatches, self.history = [], []
+        self._said.clear()
+        self._guard(self._attach, "fit")
+
+    def on_test_begin(self, logs=None):
+        if self._attached_by is None:
+            self._said.clear()
+            self._guard(self._attach, "evaluate")
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._guard(self._check, epoch, logs or {}, "epoch")
+
+    def on_test_end(self, logs=None):
+        if self._attached_by == "evaluate":
+            self._guard(self._check, None, logs or {}, "evaluate")
+            self._release()
+
+    def on_train_end(self, logs=None):
+        if self._attached_by == "fit":
+            self._guard(self._finish, logs or {})
+            self._release()
+
+    # -- attach / release ----------------------------------------------------
+    def _attach(self, mode):
+        model = self.model
+        self._slots = self._make_slots(model)
+        self._judged = None
+        self._wrapper = attach(model, self._slots, self._internal_failure)
+        self._attached_by = mode
+        if mode == "fit":
+            model.make_train_function(force=True)
+        else:
+            model.make_test_function(force=True)
+
+    def _release(self):
+        if self._wrapper is not None:
+            detach(self.model, self._wrapper)
+        self._wrapper, self._attached_by = None, None
+
+    def _make_slots(self, model):
+        slots = []
+        count = output_count(model)
+        for index in range(count):
+            name = output_name(model, index) if count > 1 else None
+            prefix = f"{name}_" if name else ""
+            facts = model_output_facts(model, index)
+            meaning = meaning_of(facts.loss.name) if facts.loss else None
+            expected = expected_label_shape(facts, meaning.family if meaning else None)
+            task = resolve(facts.with_labels(expected, "float32")).task
+            if task == "none":
+                continue
+            acc = TrueAccuracy(name=TRUE_KEY).bind(model, index, name)
+            slots.append(Slot(acc, index, name, prefix + TRUE_KEY, self.weighted))
+            if task == "multilabel":
+                exact = TrueAccuracy(name=EXACT_KEY, average="exact_match").bind(model, index, name)
+                slots.append(Slot(exact, index, name, prefix + EXACT_KEY, self.weighted))
+            units = facts.class_axis_size or (1 if facts.output_rank == 1 else None)
+            if self.baseline and units:
+                base = MajorityBaseline(units, companion=acc, name=BASELINE_KEY)
+                slots.append(Slot(base, index, name, prefix + BASELINE_KEY, self.weighted))
+        return slots
+
+    # -- failures ------------------------------------------------------------
+    def _guard(self, fn, *args):
+        if self._disabled:
+            return
+        try:
+            fn(*args)
+        except Exception as error:  # never break training
+            self._internal_failure(error)
+
+    def _internal_failure(self, error):
+        if self._disabled:
+            return
+        self._disabled = True
+        warn(
+            "TruAccMonitor stepped aside after an internal error and training goes on "
+            f"without it: {type(error).__name__}: {error}",
+            MonitorDisabledWarning,
+        )
+        if self._wrapper is not None and self._attached_by is not None:
+            mode = self._attached_by
+            self._release()
+            try:  # the step function in use still holds our metrics: rebuild it
+                if mode == "fit":
+                    self.model.make_train_function(force=True)
+                else:
+                    self.model.make_test_function(force=True)
+            except Exception:
+                pass
+
+    # -- per epoch -------------------------------------------------------------
+    def _accuracy_slots(self):
+        return [s for s in self._slots if s.log_key.endswith(TRUE_KEY)]
+
+    def _judged_metrics(self):
+        """``(log key, true key, judgement)`` for each compiled accuracy-like metric."""
+        if self._judged is not None:
+            return self._judged
+        judged = []
+        per_output = user_metrics_per_output(self.model, output_count(self.model))
+        for slot in self._accuracy_slots():
+            verdict = slot.metric.verdict
+            if verdict is None:
+                continue
+            for key, _weighted, metric in per_output[slot.output_index]:
+                computation = read_metric(
+                    metric, verdict.facts.output_shape, verdict.facts.label_shape
+                )
+                if computation is None or computation.kind == "truacc":
+                    continue
+                judged.append((key, slot.log_key, judge(computation, verdict)))
+        self._judged = judged
+        return judged
+
+    def _check(self, epoch, logs, when):
+        if self._wrapper is None or self._wrapper.failed:
+            return
+        self._check_data()
+        label = "" if epoch is None else f"epoch {epoch + 1}, "
+        for key, true_key, judgement in self._judged_metrics():
+            for prefix, split in (("", "train" if epoch is not None else "evaluate"), ("val_", "validation")):
+                reported, true = logs.get(prefix + key), logs.get(prefix + true_key)
+                if reported is None or true is None or judgement.correct is not False:
+                    continue
+                reported, true = float(reported), float(true)
+                if abs(reported - true) <= self.tolerance:
+                    continue
+                self.mismatches.append(
+                    Mismatch(epoch, split, prefix + key, reported, true, judgement.cause, judgement.fix)
+                )
+                if self._said.first(("cause", judgement.cause)):
+                    warn(
+                        f"{label}{split}: '{prefix + key}' reports {reported:.4f} but the true "
+                        f"accuracy is {true:.4f}. Cause: {judgement.cause} Fix: {judgement.fix}",
+                        AccuracyMismatchWarning,
+                        stacklevel=2,
+                    )
+        if self._wrapper.saw_sample_weight and not self.weighted:
+            unweighted = [k for k, w, _ in self._unweighted_accuracies()]
+            if unweighted and self._said.first("weights"):
+                warn(
+                    "fit was given sample_weight or class_weight: the loss weights samples, "
+                    f"but {', '.join(repr(k) for k in unweighted)} (in metrics=) counts every "
+                    "sample once. Fix: pass it in `weighted_metrics=[truacc.auto()]` to weight "
+                    "it, or keep it to see the plain share of correct predictions.",
+                    AccuracyMismatchWarning,
+                    stacklevel=2,
+                )
+        self.history.append({k: float(v) for k, v in logs.items() if _is_number(v)})
+
+    def _unweighted_accuracies(self):
+        per_output = user_metrics_per_output(self.model, output_count(self.model))
+        for entries in per_output:
+            for key, weighted, metric in entries:
+                if not weighted and read_metric(metric, (None, 2), (None, 2)) is not None:
+                    yield key, weighted, metric
+
+    def _check_data(self):
+        for slot in self._accuracy_slots():
+            metric = slot.metric
+            counts = metric.counts()
+            verdict = metric.verdict
+            if verdict is None:
+                continue
+            facts = verdict.facts
+            where = f"output '{slot.output_name}'" if slot.output_name else "the model's output"
+            shape = f"{facts.output_shape}".replace(",)", ",)")
+            if counts["nonfinite_outputs"] and self._said.first(("nan", slot.log_key)):
+                warn(
+                    f"{int(counts['nonfinite_outputs'])} rows of {where} (y_pred, shape {shape}, "
+                    f"dtype {facts.output_dtype}) held NaN or inf; they count as wrong. "
+                    "Fix: lower the learning rate, check the inputs for NaN, or add "
+                    "`keras.callbacks.TerminateOnNaN()`.",
+                    DataWarning,
+                    stacklevel=2,
+                )
+            if counts["invalid_labels"] and self._said.first(("labels", slot.log_key)):
+                spec = verdict.spec
+                wanted = (
+                    f"class indices in [0, {spec.num_classes})"
+                    if spec.task == "multiclass"
+                    else "values in {0, 1}"
+                )
+                warn(
+                    f"{int(counts['invalid_labels'])} labels for {where} (y_true, shape "
+                    f"{facts.label_shape}, dtype {facts.label_dtype}) were outside the "
+                    f"expected range: {wanted}. They count as wrong. Fix: re-encode the labels "
+                    "or widen the last layer.",
+                    DataWarning,
+                    stacklevel=2,
+                )
+
+    def _finish(self, logs):
+        if self._wrapper is None or self._wrapper.failed:
+            return
+        for slot in self._accuracy_slots():
+            prefix = slot.log_key[: -len(TRUE_KEY)]
+            for split in ("val_", ""):
+                true = logs.get(split + slot.log_key)
+                base = logs.get(split + prefix + BASELINE_KEY)
+                if true is None or base is None:
+                    continue
+                if float(true) <= float(base) + self.tolerance and self._said.first(("baseline", slot.log_key)):
+                    warn(
+                        f"The true accuracy{' of output ' + repr(slot.output_name) if slot.output_name else ''} "
+                        f"({float(true):.4f}, {'validation' if split else 'train'}) is no better than "
+                        f"always answering the majority class ({float(base):.4f}). The model has "
+                        "learned nothing a constant answer wouldn't give. Fix: look at balanced "
+                        "accuracy or per-class recall, re-weight classes (`class_weight=`), or "
+                        "train longer.",
+                        AccuracyMismatchWarning,
+                        stacklevel=2,
+                    )
+                break
+        if self.summary:
+            print(self.summary_text(logs))
+
+    def summary_text(self, logs) -> str:
+        """The end-of-fit table: each accuracy-like key, its final value, the true one."""
+        lines = ["TruAccMonitor summary (last epoch):"]
+        judged = self._judged_metrics()
+        for slot in self._accuracy_slots():
+            prefix = slot.log_key[: -len(TRUE_KEY)]
+            for split in ("", "val_"):
+                true = logs.get(split + slot.log_key)
+                if true is None:
+                    continue
+                base = logs.get(split + prefix + BASELINE_KEY)
+                row = f"  {split + slot.log_key:<28} {float(true):.4f}"
+                if base is not None:
+                    row += f"   (majority baseline {float(base):.4f})"
+                lines.append(row)
+                for key, true_key, judgement in judged:
+                    if true_key != slot.log_key or logs.get(split + key) is None:
+                        continue
+                    mark = "WRONG" if judgement.correct is False else "ok"
+                    lines.append(f"    {split + key:<26} {float(logs[split + key]):.4f}   {mark}")
+        causes = {m.cause: m.fix for m in self.mismatches}
+        for cause, fix in causes.items():
+            lines.append(f"  why: {cause}")
+            lines.append(f"  fix: {fix}")
+        if len(lines) == 1:
+            lines.append("  nothing to report")
+        return "\n".join(lines)
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+        return True
+    except (TypeError, ValueError):
+        return False
