@@ -6,7 +6,13 @@
 """
 
 from keras_truacc.decision import resolve
-from keras_truacc.messages import AccuracyMismatchWarning, TruAccWarning
+from keras_truacc.messages import (
+    AccuracyMismatchWarning,
+    DataWarning,
+    GuessWarning,
+    MonitorDisabledWarning,
+    TruAccWarning,
+)
 from keras_truacc.metrics import TrueAccuracy, auto
 from keras_truacc.inspection import inspect
 from keras_truacc.monitor import TruAccMonitor
@@ -15,6 +21,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AccuracyMismatchWarning",
+    "DataWarning",
+    "GuessWarning",
+    "MonitorDisabledWarning",
     "TrueAccuracy",
     "TruAccMonitor",
     "TruAccWarning",

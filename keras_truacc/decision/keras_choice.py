@@ -105,6 +105,14 @@ def judge(computation: MetricComputation, verdict) -> Judgement:
             "'accurate' only where it equals the label after rounding).",
             "metrics=['mae']  # or another regression metric",
         )
+    if spec.ignore_class is not None and kind in ("categorical", "sparse_categorical", "binary"):
+        return Judgement(
+            False,
+            f"{name} counts every position, but the loss ignores positions labelled "
+            f"{spec.ignore_class} (ignore_class={spec.ignore_class}), so padding is counted "
+            "as if it were data.",
+            fix,
+        )
     if kind == "exact":
         return Judgement(
             False,

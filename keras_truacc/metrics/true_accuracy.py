@@ -123,7 +123,7 @@ class TrueAccuracy(keras.metrics.Metric):
         facts = dataclasses.replace(
             base,
             output_shape=tuple(y_pred.shape),
-            output_dtype=str(y_pred.dtype).replace("torch.", ""),
+            output_dtype=_dtype_name(y_pred),
             masked=keras_mask_of(y_pred) is not None,
         )
         values = _concrete(y_true) if binding is None else None
@@ -283,7 +283,11 @@ def _is_tensor(x) -> bool:
 
 
 def _dtype_name(x) -> str:
-    return str(getattr(x, "dtype", "unknown")).replace("torch.", "").replace("<dtype: '", "").rstrip("'>")
+    dtype = getattr(x, "dtype", None)
+    try:
+        return keras.backend.standardize_dtype(dtype)
+    except Exception:
+        return str(dtype)
 
 
 def _concrete(x):

@@ -1,0 +1,233 @@
+"""TruAccMonitor in real fits, checked against numpy on model.predict output."""
+
+import csv
+import os
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+import keras_truacc as truacc
+from tests import reference as ref
+
+N, D = 480, 12
+VAL = 0.25
+
+
+def data(rng, n=N):
+    x = rng.normal(size=(n, D)).astype("float32")
+    return x, x @ rng.normal(size=(D, 10))
+
+
+def split(x, y):
+    cut = int(len(x) * (1 - VAL))
+    return x[cut:], y[cut:]
+
+
+def fit(model, x, y, callbacks, epochs=2, **kw):
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        history = model.fit(x, y, epochs=epochs, batch_size=32, validation_split=VAL,
+                            verbose=0, callbacks=callbacks, **kw)
+    ours = [w for w in seen if issubclass(w.category, truacc.TruAccWarning)]
+    return history, ours
+
+
+def seq(units, activation, loss, metrics):
+    model = keras.Sequential([keras.Input((D,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(units, activation=activation)])
+    model.compile("adam", loss, metrics=metrics)
+    return model
+
+
+def pitfall_case(rng, name):
+    x, z = data(rng)
+    if name == "binary_accuracy on 10 one-hot classes":
+        y = keras.utils.to_categorical(z.argmax(-1), 10)
+        model = seq(10, "softmax", "binary_crossentropy", ["binary_accuracy"])
+        reference = lambda p, yv: ref.argmax_accuracy(yv, p)
+    elif name == "logits with 'accuracy'":
+        y = (z[:, 0] > 0.5).astype("float32")[:, None]
+        model = seq(1, None, keras.losses.BinaryCrossentropy(from_logits=True), ["accuracy"])
+        reference = lambda p, yv: ref.binary_accuracy(yv, p, 0.0)
+    else:  # multi-label with 'accuracy'
+        y = (z[:, :5] > 0.3).astype("float32")
+        model = seq(5, "sigmoid", "binary_crossentropy", ["accuracy"])
+        reference = lambda p, yv: ref.per_label_accuracy(yv, p, 0.5)
+    return model, x, y, reference
+
+
+PITFALLS = ["binary_accuracy on 10 one-hot classes", "logits with 'accuracy'", "multi-label with 'accuracy'"]
+
+
+@pytest.mark.parametrize("name", PITFALLS)
+def test_pitfalls_warn_with_cause_and_fix_and_val_true_accuracy_is_exact(rng, name):
+    model, x, y, reference = pitfall_case(rng, name)
+    monitor = truacc.TruAccMonitor(summary=False)
+    history, warned = fit(model, x, y, [monitor])
+    xv, yv = split(x, y)
+    expected = reference(model.predict(xv, verbose=0), yv)
+    assert history.history["val_true_accuracy"][-1] == pytest.approx(expected, abs=1e-6)
+    mismatch = [w for w in warned if issubclass(w.category, truacc.AccuracyMismatchWarning)
+                and "Cause:" in str(w.message)]
+    assert len(mismatch) == 1, [str(w.message) for w in warned]  # once per cause, not per epoch
+    text = str(mismatch[0].message)
+    assert "Fix: metrics=[truacc.auto()]" in text and "epoch 1" in text
+    assert monitor.mismatches
+
+
+def test_multilabel_logs_exact_match_beside_per_label(rng):
+    model, x, y, _ = pitfall_case(rng, "multi-label with 'accuracy'")
+    history, _ = fit(model, x, y, [truacc.TruAccMonitor(summary=False)])
+    xv, yv = split(x, y)
+    p = model.predict(xv, verbose=0)
+    assert history.history["val_true_exact_match"][-1] == pytest.approx(
+        ref.exact_match_accuracy(yv, p, 0.5), abs=1e-6)
+
+
+@pytest.mark.parametrize("setup", ["sparse softmax", "one-hot softmax", "sigmoid binary"])
+def test_correct_setups_emit_no_warning_at_all(rng, setup):
+    x, z = data(rng)
+    if setup == "sparse softmax":
+        y, model = z.argmax(-1), seq(10, "softmax", "sparse_categorical_crossentropy", ["accuracy"])
+    elif setup == "one-hot softmax":
+        y = keras.utils.to_categorical(z.argmax(-1), 10)
+        model = seq(10, "softmax", "categorical_crossentropy", ["accuracy"])
+    else:
+        y, model = (z[:, 0] > 0).astype("float32"), seq(1, "sigmoid", "binary_crossentropy", ["accuracy"])
+    history, warned = fit(model, x, y, [truacc.TruAccMonitor(summary=False, baseline=False)], epochs=3)
+    assert warned == []
+    assert history.history["val_accuracy"][-1] == pytest.approx(history.history["val_true_accuracy"][-1], abs=1e-6)
+
+
+@pytest.mark.parametrize("position", ["first", "last"])
+def test_other_callbacks_see_the_keys_from_epoch_0(rng, tmp_path, position):
+    model, x, y, reference = pitfall_case(rng, "logits with 'accuracy'")
+    monitor = truacc.TruAccMonitor(summary=False)
+    log = os.path.join(tmp_path, "log.csv")
+    ckpt = os.path.join(tmp_path, "best.keras")
+    others = [
+        keras.callbacks.CSVLogger(log),
+        keras.callbacks.EarlyStopping(monitor="val_true_accuracy", mode="max", patience=5),
+        keras.callbacks.ModelCheckpoint(ckpt, monitor="val_true_accuracy", mode="max", save_best_only=True),
+    ]
+    callbacks = [monitor] + others if position == "first" else others + [monitor]
+    history, _ = fit(model, x, y, callbacks, epochs=3)
+    with open(log) as f:
+        rows = list(csv.DictReader(f))
+    assert "val_true_accuracy" in rows[0] and "true_accuracy" in rows[0]
+    assert [float(r["val_true_accuracy"]) for r in rows] == pytest.approx(history.history["val_true_accuracy"])
+    assert os.path.exists(ckpt)
+    reloaded = keras.models.load_model(ckpt)  # no custom_objects; the monitor left no trace
+    assert "TrueAccuracy" not in str(reloaded.get_compile_config())
+
+
+def test_model_is_restored_after_fit(rng):
+    model, x, y, _ = pitfall_case(rng, "logits with 'accuracy'")
+    original = model._compile_metrics
+    fit(model, x, y, [truacc.TruAccMonitor(summary=False)], epochs=1)
+    assert model._compile_metrics is original
+    result = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert "true_accuracy" not in result
+
+
+def test_repeated_fits_evaluate_and_recompile(rng):
+    model, x, y, reference = pitfall_case(rng, "binary_accuracy on 10 one-hot classes")
+    monitor = truacc.TruAccMonitor(summary=False)
+    fit(model, x, y, [monitor], epochs=1)
+    history, warned = fit(model, x, y, [monitor], epochs=1)
+    assert any(issubclass(w.category, truacc.AccuracyMismatchWarning) for w in warned)  # warns again per fit
+    model.compile("adam", "binary_crossentropy", metrics=["binary_accuracy"], steps_per_execution=4, jit_compile=True)
+    history, _ = fit(model, x, y, [monitor], epochs=1)
+    xv, yv = split(x, y)
+    assert history.history["val_true_accuracy"][-1] == pytest.approx(
+        reference(model.predict(xv, verbose=0), yv), abs=1e-6)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        result = model.evaluate(x, y, verbose=0, return_dict=True, callbacks=[monitor])
+    assert result["true_accuracy"] == pytest.approx(reference(model.predict(x, verbose=0), y), abs=1e-6)
+    assert any(issubclass(w.category, truacc.AccuracyMismatchWarning) for w in seen)
+
+
+def test_auto_compiled_model_and_no_metrics_model(rng):
+    x, z = data(rng)
+    y = z.argmax(-1)
+    for metrics in ([truacc.auto()], None):
+        model = seq(10, "softmax", "sparse_categorical_crossentropy", metrics)
+        history, warned = fit(model, x, y, [truacc.TruAccMonitor(summary=False, baseline=False)], epochs=1)
+        assert warned == []
+        xv, yv = split(x, y)
+        assert history.history["val_true_accuracy"][-1] == pytest.approx(
+            ref.argmax_accuracy(yv, model.predict(xv, verbose=0)), abs=1e-6)
+
+
+def test_two_outputs_get_one_pair_each(rng):
+    x, z = data(rng)
+    inputs = keras.Input((D,))
+    h = keras.layers.Dense(16, activation="relu")(inputs)
+    model = keras.Model(inputs, {"kind": keras.layers.Dense(10, activation="softmax", name="kind")(h),
+                                 "flag": keras.layers.Dense(1, name="flag")(h)})
+    model.compile("adam", {"kind": "sparse_categorical_crossentropy",
+                           "flag": keras.losses.BinaryCrossentropy(from_logits=True)},
+                  metrics={"kind": ["accuracy"], "flag": ["accuracy"]})
+    y = {"kind": z.argmax(-1), "flag": (z[:, 0] > 0.3).astype("float32")[:, None]}
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        history = model.fit(x, y, epochs=1, verbose=0, validation_split=VAL,
+                            callbacks=[truacc.TruAccMonitor(summary=False)])
+    keys = history.history
+    assert {"kind_true_accuracy", "flag_true_accuracy", "val_kind_true_accuracy", "val_flag_true_accuracy"} <= set(keys)
+    cut = int(N * (1 - VAL))
+    p = model.predict(x[cut:], verbose=0)
+    assert keys["val_flag_true_accuracy"][-1] == pytest.approx(ref.binary_accuracy(y["flag"][cut:], p["flag"], 0.0), abs=1e-6)
+    assert keys["val_kind_true_accuracy"][-1] == pytest.approx(ref.argmax_accuracy(y["kind"][cut:], p["kind"]), abs=1e-6)
+    flagged = [str(w.message) for w in seen if issubclass(w.category, truacc.AccuracyMismatchWarning)]
+    assert any("flag_accuracy" in m for m in flagged)
+    assert not any("'kind_accuracy'" in m for m in flagged)
+
+
+def test_majority_baseline_warning_on_imbalanced_data(rng):
+    x, _ = data(rng)
+    y = (rng.uniform(size=N) < 0.05).astype("float32")
+    model = seq(1, "sigmoid", "binary_crossentropy", ["accuracy"])
+    history, warned = fit(model, x, y, [truacc.TruAccMonitor(summary=False)], epochs=2)
+    _, yv = split(x, y)
+    assert history.history["val_majority_baseline"][-1] == pytest.approx(max(yv.mean(), 1 - yv.mean()), abs=1e-6)
+    assert any("majority class" in str(w.message) for w in warned)
+
+
+def test_sample_weights_with_unweighted_accuracy_warn(rng):
+    x, z = data(rng)
+    y = z.argmax(-1)
+    model = seq(10, "softmax", "sparse_categorical_crossentropy", ["accuracy"])
+    _, warned = fit(model, x, y, [truacc.TruAccMonitor(summary=False, baseline=False)], epochs=1,
+                    sample_weight=rng.uniform(0, 2, size=N))
+    assert any("weighted_metrics" in str(w.message) for w in warned)
+
+
+def test_nan_outputs_get_a_clear_message_and_training_goes_on(rng):
+    x, z = data(rng)
+    x[::7] = np.nan
+    y = z.argmax(-1)
+    model = keras.Sequential([keras.Input((D,)), keras.layers.Dense(10, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])  # no relu: NaN flows
+    history, warned = fit(model, x, y, [truacc.TruAccMonitor(summary=False, baseline=False)], epochs=1)
+    messages = [str(w.message) for w in warned]
+    assert any("NaN or inf" in m and "y_pred" in m and "(None, 10)" in m for m in messages), messages
+    assert len(history.history["loss"]) == 1
+
+
+def test_internal_failure_warns_once_and_steps_aside(rng, monkeypatch):
+    model, x, y, _ = pitfall_case(rng, "logits with 'accuracy'")
+    monitor = truacc.TruAccMonitor(summary=False)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(monitor, "_check", broken)  # this one instance only
+    history, warned = fit(model, x, y, [monitor], epochs=3)
+    stepped = [w for w in warned if issubclass(w.category, truacc.MonitorDisabledWarning)]
+    assert len(stepped) == 1 and "boom" in str(stepped[0].message)
+    assert len(history.history["loss"]) == 3
+    assert model.evaluate(x, y, verbose=0, return_dict=True).keys() == {"loss", "accuracy"}
