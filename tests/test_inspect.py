@@ -1,0 +1,74 @@
+"""truacc.inspect flags every wrong set-up and none of the right ones; the CLI prints it."""
+
+import os
+import subprocess
+import sys
+
+import keras
+import pytest
+
+import keras_truacc as truacc
+
+D = 6
+
+
+def compiled(units, activation, loss, metrics, rank1=False):
+    layers = [keras.Input((D,)), keras.layers.Dense(units, activation=activation)]
+    if rank1:
+        layers.append(keras.layers.Reshape(()))
+    model = keras.Sequential(layers)
+    model.compile("adam", loss, metrics=metrics)
+    return model
+
+
+LOGITS = keras.losses.BinaryCrossentropy(from_logits=True)
+
+# name -> (model factory, wrong metric keys)
+MATRIX = {
+    "binary sigmoid + accuracy": (lambda: compiled(1, "sigmoid", "binary_crossentropy", ["accuracy"]), []),
+    "binary logits + accuracy": (lambda: compiled(1, None, LOGITS, ["accuracy"]), ["accuracy"]),
+    "binary logits + BinaryAccuracy(0)": (lambda: compiled(1, None, LOGITS, [keras.metrics.BinaryAccuracy(threshold=0.0)]), []),
+    "binary rank-1 output + accuracy": (lambda: compiled(1, "sigmoid", "binary_crossentropy", ["accuracy"], rank1=True), ["accuracy"]),
+    "softmax over 2 + sparse": (lambda: compiled(2, "softmax", "sparse_categorical_crossentropy", ["accuracy"]), []),
+    "multiclass sparse": (lambda: compiled(10, "softmax", "sparse_categorical_crossentropy", ["accuracy", "sparse_categorical_accuracy"]), []),
+    "multiclass logits sparse": (lambda: compiled(10, None, keras.losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"]), []),
+    "multiclass one-hot": (lambda: compiled(10, "softmax", "categorical_crossentropy", ["accuracy", keras.metrics.CategoricalAccuracy()]), []),
+    "softmax + BCE + binary_accuracy": (lambda: compiled(10, "softmax", "binary_crossentropy", ["binary_accuracy"]), ["binary_accuracy"]),
+    "softmax + BCE + BinaryAccuracy()": (lambda: compiled(10, "softmax", "binary_crossentropy", [keras.metrics.BinaryAccuracy()]), ["binary_accuracy"]),
+    "multi-label + accuracy": (lambda: compiled(5, "sigmoid", "binary_crossentropy", ["accuracy"]), ["accuracy"]),
+    "multi-label + binary_accuracy": (lambda: compiled(5, "sigmoid", "binary_crossentropy", ["binary_accuracy"]), []),
+    "regression + accuracy": (lambda: compiled(1, None, "mse", ["accuracy"]), ["accuracy"]),
+    "keras.metrics.Accuracy on classes": (lambda: compiled(10, "softmax", "categorical_crossentropy", [keras.metrics.Accuracy()]), ["accuracy"]),
+    "auto()": (lambda: compiled(1, None, LOGITS, [truacc.auto()]), []),
+    "top-k is not judged": (lambda: compiled(10, "softmax", "categorical_crossentropy", ["top_k_categorical_accuracy"]), []),
+}
+
+
+@pytest.mark.parametrize("name", list(MATRIX))
+def test_inspect_flags_exactly_the_wrong_metrics(name):
+    factory, wrong = MATRIX[name]
+    report = truacc.inspect(factory())
+    assert [m.key for m in report.wrong] == wrong
+    text = str(report)
+    for metric in report.wrong:
+        assert metric.judgement.cause in text and metric.judgement.fix in text
+        assert "WRONG" in text and "truacc.auto()" in metric.judgement.fix or "mae" in metric.judgement.fix
+
+
+def test_inspect_with_labels_checks_values():
+    import numpy as np
+
+    model = compiled(10, "softmax", "sparse_categorical_crossentropy", ["accuracy"])
+    report = truacc.inspect(model, y=np.array([0, 3, 12]))
+    codes = [p.code for p in report.outputs[0].verdict.problems]
+    assert "labels_out_of_range" in codes and not report.ok
+
+
+def test_cli_inspect_prints_the_report_for_a_saved_model(tmp_path):
+    path = os.path.join(tmp_path, "logits.keras")
+    compiled(1, None, LOGITS, ["accuracy"]).save(path)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    out = subprocess.run([sys.executable, "-m", "keras_truacc.cli", "inspect", path],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "[WRONG] 'accuracy'" in out.stdout and "BinaryAccuracy(threshold=0)" in out.stdout
