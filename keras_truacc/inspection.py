@@ -103,7 +103,7 @@ def inspect(model, y=None) -> Report:
             meaning = meaning_of(facts.loss.name) if facts.loss else None
             facts = facts.with_labels(
                 expected_label_shape(facts, meaning.family if meaning else None),
-                "float32",
+                "unknown (no labels given)",
             )
         verdict = resolve(facts)
         reports = []

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
+
+# Frames in these packages are never where the user's code is.
+_LIBRARY_PARTS = tuple(
+    os.sep + name + os.sep
+    for name in ("keras_truacc", "keras", "tensorflow", "jax", "jaxlib", "torch", "absl", "optree")
+)
 
 
 class TruAccWarning(UserWarning):
@@ -25,8 +33,19 @@ class MonitorDisabledWarning(TruAccWarning):
     """The monitor failed internally and stepped aside; training went on."""
 
 
-def warn(message: str, category=TruAccWarning, stacklevel: int = 3) -> None:
-    warnings.warn(message, category, stacklevel=stacklevel)
+def warn(message: str, category=TruAccWarning, stacklevel: int | None = None) -> None:
+    """Warn, pointing at the user's line (their ``fit``/``evaluate`` call), not ours."""
+    warnings.warn(message, category, stacklevel=stacklevel or _user_stacklevel())
+
+
+def _user_stacklevel() -> int:
+    frame, level = sys._getframe(2), 2
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not any(part in filename for part in _LIBRARY_PARTS) and "importlib" not in filename:
+            return level
+        frame, level = frame.f_back, level + 1
+    return 2
 
 
 class OnceRegistry:

@@ -71,9 +71,15 @@ class TruAccMonitor(keras.callbacks.Callback):
         weighted: weight the true accuracy by ``sample_weight``/``class_weight``
             (default: unweighted, the plain share of correct predictions).
         summary: print a short table at the end of ``fit``.
+        log_dir: a TensorBoard log directory (the one given to
+            ``keras.callbacks.TensorBoard``, if used). The monitor writes its
+            figures into the ``train``/``validation`` runs as ``truacc/<split>/*``
+            tags, a Custom Scalars layout with one chart per split (reported,
+            true, baseline), and each epoch's diagnosis as Markdown text. It
+            works with or without Keras's ``TensorBoard`` callback, in any order.
     """
 
-    def __init__(self, tolerance=0.005, baseline=True, weighted=False, summary=True):
+    def __init__(self, tolerance=0.005, baseline=True, weighted=False, summary=True, log_dir=None):
         super().__init__()
         if not 0.0 <= float(tolerance) < 1.0:
             raise ValueError(
@@ -83,6 +89,8 @@ class TruAccMonitor(keras.callbacks.Callback):
         self.baseline = baseline
         self.weighted = weighted
         self.summary = summary
+        self.log_dir = None if log_dir is None else str(log_dir)
+        self._board = None
         self.mismatches: list[Mismatch] = []
         self.history: list[dict] = []
         self._wrapper = None
@@ -106,6 +114,8 @@ class TruAccMonitor(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self._guard(self._check, epoch, logs or {}, "epoch")
+        if self.log_dir is not None and not self._disabled:
+            self._write_dashboard(epoch, logs or {})
 
     def on_test_end(self, logs=None):
         if self._attached_by == "evaluate":
@@ -116,6 +126,43 @@ class TruAccMonitor(keras.callbacks.Callback):
         if self._attached_by == "fit":
             self._guard(self._finish, logs or {})
             self._release()
+        if self._board is not None:
+            self._board.close()
+            self._board = None
+
+    # -- TensorBoard -----------------------------------------------------------
+    def dashboard_series(self, logs) -> dict:
+        """``{split: {series name: value}}`` for this epoch: every reported
+        accuracy-like key, the true accuracy, exact match and the baseline."""
+        series = {}
+        judged = self._judged_metrics()
+        for prefix, split in (("", "train"), ("val_", "validation")):
+            values = {}
+            for slot in self._slots:
+                if prefix + slot.log_key in logs:
+                    values[slot.log_key] = float(logs[prefix + slot.log_key])
+            for key, _true_key, _judgement in judged:
+                if prefix + key in logs:
+                    values[key] = float(logs[prefix + key])
+            if values:
+                series[split] = values
+        return series
+
+    def _write_dashboard(self, epoch, logs):
+        try:
+            if self._board is None:
+                from keras_truacc.tensorboard import DashboardWriter
+
+                self._board = DashboardWriter(self.log_dir)
+            diagnoses = [m for m in self.mismatches if m.epoch == epoch]
+            self._board.write_epoch(epoch, self.dashboard_series(logs), diagnoses)
+        except Exception as error:  # the dashboard must not take the monitor down
+            self.log_dir = None
+            warn(
+                f"TruAccMonitor could not write to TensorBoard and stopped trying: "
+                f"{type(error).__name__}: {error}",
+                MonitorDisabledWarning,
+            )
 
     # -- attach / release ----------------------------------------------------
     def _attach(self, mode):
@@ -143,7 +190,7 @@ class TruAccMonitor(keras.callbacks.Callback):
             facts = model_output_facts(model, index)
             meaning = meaning_of(facts.loss.name) if facts.loss else None
             expected = expected_label_shape(facts, meaning.family if meaning else None)
-            task = resolve(facts.with_labels(expected, "float32")).task
+            task = resolve(facts.with_labels(expected, None)).task
             if task == "none":
                 continue
             acc = TrueAccuracy(name=TRUE_KEY).bind(model, index, name)
@@ -231,7 +278,6 @@ class TruAccMonitor(keras.callbacks.Callback):
                         f"{label}{split}: '{prefix + key}' reports {reported:.4f} but the true "
                         f"accuracy is {true:.4f}. Cause: {judgement.cause} Fix: {judgement.fix}",
                         AccuracyMismatchWarning,
-                        stacklevel=2,
                     )
         if self._wrapper.saw_sample_weight and not self.weighted:
             unweighted = [k for k, w, _ in self._unweighted_accuracies()]
@@ -242,7 +288,6 @@ class TruAccMonitor(keras.callbacks.Callback):
                     "sample once. Fix: pass it in `weighted_metrics=[truacc.auto()]` to weight "
                     "it, or keep it to see the plain share of correct predictions.",
                     AccuracyMismatchWarning,
-                    stacklevel=2,
                 )
         self.history.append({k: float(v) for k, v in logs.items() if _is_number(v)})
 
@@ -270,7 +315,6 @@ class TruAccMonitor(keras.callbacks.Callback):
                     "Fix: lower the learning rate, check the inputs for NaN, or add "
                     "`keras.callbacks.TerminateOnNaN()`.",
                     DataWarning,
-                    stacklevel=2,
                 )
             if counts["invalid_labels"] and self._said.first(("labels", slot.log_key)):
                 spec = verdict.spec
@@ -285,7 +329,6 @@ class TruAccMonitor(keras.callbacks.Callback):
                     f"expected range: {wanted}. They count as wrong. Fix: re-encode the labels "
                     "or widen the last layer.",
                     DataWarning,
-                    stacklevel=2,
                 )
 
     def _finish(self, logs):
@@ -307,7 +350,6 @@ class TruAccMonitor(keras.callbacks.Callback):
                         "accuracy or per-class recall, re-weight classes (`class_weight=`), or "
                         "train longer.",
                         AccuracyMismatchWarning,
-                        stacklevel=2,
                     )
                 break
         if self.summary:
@@ -328,6 +370,9 @@ class TruAccMonitor(keras.callbacks.Callback):
                 if base is not None:
                     row += f"   (majority baseline {float(base):.4f})"
                 lines.append(row)
+                exact = logs.get(split + prefix + EXACT_KEY)
+                if exact is not None:
+                    lines.append(f"  {split + prefix + EXACT_KEY:<28} {float(exact):.4f}")
                 for key, true_key, judgement in judged:
                     if true_key != slot.log_key or logs.get(split + key) is None:
                         continue

@@ -89,7 +89,8 @@ def judge(computation: MetricComputation, verdict) -> Judgement:
     name = f"'{computation.name}'"
     kind = computation.kind
     out_shape = format_shape(facts.output_shape) if facts is not None else "?"
-    fix = f"{FIX_LINE}  # or {spec.keras_metric_line()}" if spec.keras_metric_line() else ""
+    keras_line = spec.keras_metric_line()
+    fix = FIX_LINE + (f"  # or {keras_line}" if keras_line else "")
 
     if kind == "truacc":
         return Judgement(True)

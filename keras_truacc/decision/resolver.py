@@ -67,7 +67,10 @@ class AccuracySpec:
         return "no accuracy: this output is not a classification"
 
     def keras_metric_line(self) -> str | None:
-        """A Keras metric that computes the same figure, for users who want one."""
+        """A Keras metric that computes the same figure, for users who want one
+        (``None`` where none does: Keras's accuracies can't skip a class)."""
+        if self.ignore_class is not None:
+            return None
         if self.task == "binary" or self.task == "multilabel":
             return f"keras.metrics.BinaryAccuracy(threshold={self.decision_threshold:g})"
         if self.task == "multiclass":

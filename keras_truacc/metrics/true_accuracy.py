@@ -160,14 +160,13 @@ class TrueAccuracy(keras.metrics.Metric):
                 raise ValueError(f"truacc: {problem.message}")
         for problem in verdict.problems:
             if problem.severity != "note" and self._once.first(problem.code):
-                warn(f"truacc ({self.name}): {problem.message}", TruAccWarning, stacklevel=5)
+                warn(f"truacc ({self.name}): {problem.message}", TruAccWarning)
         if verdict.guessed and self._once.first("guessed"):
             guesses = " ".join(r for r in verdict.reasons if "uess" in r or "Nothing says" in r)
             warn(
                 f"truacc ({self.name}): no model was found for this metric, so it "
                 f"guessed: {guesses or verdict.spec.describe()}",
                 GuessWarning,
-                stacklevel=5,
             )
 
     # -- the metric ----------------------------------------------------------
