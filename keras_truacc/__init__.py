@@ -8,6 +8,7 @@
 from keras_truacc.decision import resolve
 from keras_truacc.messages import (
     AccuracyMismatchWarning,
+    BaselineWarning,
     DataWarning,
     GuessWarning,
     MonitorDisabledWarning,
@@ -21,6 +22,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AccuracyMismatchWarning",
+    "BaselineWarning",
     "DataWarning",
     "GuessWarning",
     "MonitorDisabledWarning",

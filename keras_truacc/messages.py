@@ -21,6 +21,10 @@ class AccuracyMismatchWarning(TruAccWarning):
     """A reported accuracy differs from the true accuracy, with cause and fix."""
 
 
+class BaselineWarning(TruAccWarning):
+    """The true accuracy is no better than always answering the majority class."""
+
+
 class GuessWarning(TruAccWarning):
     """The resolver had to guess (no model, no override); the message says what."""
 

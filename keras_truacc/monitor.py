@@ -17,10 +17,12 @@ every callback sees them from epoch 0 whatever its place in the list.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 import keras
 
+from keras_truacc.decision.facts import format_shape
 from keras_truacc.decision.losses import meaning_of
 from keras_truacc.decision.keras_choice import judge
 from keras_truacc.decision.resolver import resolve
@@ -28,6 +30,7 @@ from keras_truacc.inspection import expected_label_shape, user_metrics_per_outpu
 from keras_truacc.injection import Slot, attach, detach
 from keras_truacc.messages import (
     AccuracyMismatchWarning,
+    BaselineWarning,
     DataWarning,
     MonitorDisabledWarning,
     OnceRegistry,
@@ -118,6 +121,10 @@ class TruAccMonitor(keras.callbacks.Callback):
             self._write_dashboard(epoch, logs or {})
 
     def on_test_end(self, logs=None):
+        if self._attached_by is not None:
+            self._guard(self._check_empty_pass, logs or {})
+        if self._attached_by == "fit":
+            self._guard(self._check_data)
         if self._attached_by == "evaluate":
             self._guard(self._check, None, logs or {}, "evaluate")
             self._release()
@@ -167,7 +174,8 @@ class TruAccMonitor(keras.callbacks.Callback):
     # -- attach / release ----------------------------------------------------
     def _attach(self, mode):
         model = self.model
-        self._slots = self._make_slots(model)
+        with _variable_scope(model):  # tf.distribute: mirrored metric variables
+            self._slots = self._make_slots(model)
         self._judged = None
         self._wrapper = attach(model, self._slots, self._internal_failure)
         self._attached_by = mode
@@ -260,6 +268,8 @@ class TruAccMonitor(keras.callbacks.Callback):
     def _check(self, epoch, logs, when):
         if self._wrapper is None or self._wrapper.failed:
             return
+        if epoch is not None:
+            self._check_empty_pass(logs, "The training data")
         self._check_data()
         label = "" if epoch is None else f"epoch {epoch + 1}, "
         for key, true_key, judgement in self._judged_metrics():
@@ -298,16 +308,40 @@ class TruAccMonitor(keras.callbacks.Callback):
                 if not weighted and read_metric(metric, (None, 2), (None, 2)) is not None:
                     yield key, weighted, metric
 
+    def _check_empty_pass(self, logs, what=None):
+        """Keras returns empty logs from a pass over no data; say so plainly."""
+        slots = self._accuracy_slots()
+        if not slots or any(slot.log_key in logs for slot in slots):
+            return
+        if what is None:
+            what = "The validation data" if self._attached_by == "fit" else "The data given to evaluate"
+        if self._said.first("empty pass"):
+            warn(
+                f"{what} held no samples, so there is no true accuracy (and Keras logs no "
+                "metrics) for it. Fix: check validation_data / validation_split and the "
+                "dataset's length.",
+                DataWarning,
+            )
+
     def _check_data(self):
         for slot in self._accuracy_slots():
             metric = slot.metric
             counts = metric.counts()
+            where = f"output '{slot.output_name}'" if slot.output_name else "the model's output"
+            if counts["total"] == 0 and self._said.first(("empty", slot.log_key)):
+                warn(
+                    f"TruAccMonitor counted no samples for {where} in the last pass: the "
+                    "data was empty, every sample had weight 0, or every position was "
+                    "masked. true_accuracy is then logged as 0 (or not at all), as Keras "
+                    "does with its own metrics. Fix: check the data, validation_data / "
+                    "validation_split, the sample weights and the mask.",
+                    DataWarning,
+                )
             verdict = metric.verdict
             if verdict is None:
                 continue
             facts = verdict.facts
-            where = f"output '{slot.output_name}'" if slot.output_name else "the model's output"
-            shape = f"{facts.output_shape}".replace(",)", ",)")
+            shape = format_shape(facts.output_shape)
             if counts["nonfinite_outputs"] and self._said.first(("nan", slot.log_key)):
                 warn(
                     f"{int(counts['nonfinite_outputs'])} rows of {where} (y_pred, shape {shape}, "
@@ -341,7 +375,9 @@ class TruAccMonitor(keras.callbacks.Callback):
                 base = logs.get(split + prefix + BASELINE_KEY)
                 if true is None or base is None:
                     continue
-                if float(true) <= float(base) + self.tolerance and self._said.first(("baseline", slot.log_key)):
+                # A baseline of 1.0 (one class only) or 0.0 (nothing counted) can't be beaten.
+                useful = self.tolerance < float(base) < 1.0 - self.tolerance
+                if useful and float(true) <= float(base) + self.tolerance and self._said.first(("baseline", slot.log_key)):
                     warn(
                         f"The true accuracy{' of output ' + repr(slot.output_name) if slot.output_name else ''} "
                         f"({float(true):.4f}, {'validation' if split else 'train'}) is no better than "
@@ -349,7 +385,7 @@ class TruAccMonitor(keras.callbacks.Callback):
                         "learned nothing a constant answer wouldn't give. Fix: look at balanced "
                         "accuracy or per-class recall, re-weight classes (`class_weight=`), or "
                         "train longer.",
-                        AccuracyMismatchWarning,
+                        BaselineWarning,
                     )
                 break
         if self.summary:
@@ -385,6 +421,13 @@ class TruAccMonitor(keras.callbacks.Callback):
         if len(lines) == 1:
             lines.append("  nothing to report")
         return "\n".join(lines)
+
+
+def _variable_scope(model):
+    strategy = getattr(model, "distribute_strategy", None)
+    if strategy is not None and hasattr(strategy, "scope"):
+        return strategy.scope()
+    return contextlib.nullcontext()
 
 
 def _is_number(value) -> bool:

@@ -171,6 +171,7 @@ class TrueAccuracy(keras.metrics.Metric):
 
     # -- the metric ----------------------------------------------------------
     def update_state(self, y_true, y_pred, sample_weight=None):
+        _reject_strings(y_true)
         y_true = ops.convert_to_tensor(y_true) if not _is_tensor(y_true) else y_true
         mask = keras_mask_of(y_pred)
         y_pred = ops.convert_to_tensor(y_pred) if not _is_tensor(y_pred) else y_pred
@@ -275,6 +276,17 @@ def auto(name: str = "accuracy", **overrides) -> TrueAccuracy:
     ``average``) always win over what the model says.
     """
     return TrueAccuracy(name=name, **overrides)
+
+
+def _reject_strings(y_true) -> None:
+    kind = getattr(getattr(y_true, "dtype", None), "kind", None)
+    if kind in ("U", "S", "O") or "string" in str(getattr(y_true, "dtype", "")):
+        shape = tuple(getattr(y_true, "shape", ()))
+        raise ValueError(
+            f"truacc: labels (y_true, shape {shape}, dtype {y_true.dtype}) hold strings; "
+            "accuracy needs numbers. Fix: map them to class indices, e.g. with "
+            "`keras.layers.StringLookup` or `sklearn.preprocessing.LabelEncoder`."
+        )
 
 
 def _is_tensor(x) -> bool:
