@@ -38,7 +38,6 @@ import time
 
 CHART_CATEGORY = "truacc"
 DIAGNOSIS_TAG = "truacc/diagnosis"
-SPLITS = ("train", "validation")
 
 _file_ids = itertools.count()
 _file_ids_lock = threading.Lock()
@@ -136,7 +135,8 @@ class DashboardWriter:
             touched.append(events)
         if diagnoses:
             events = self._file("train")
-            events.write(_text_summary(DIAGNOSIS_TAG, diagnosis_markdown(step, diagnoses)), step=step)
+            text = diagnosis_markdown(step, diagnoses)
+            events.write(_text_summary(DIAGNOSIS_TAG, text), step=step)
             touched.append(events)
         for events in set(touched):
             events.flush()

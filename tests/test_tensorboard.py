@@ -336,7 +336,8 @@ def test_each_epoch_is_on_disk_before_close_and_text_only_when_diagnosed(tmp_pat
     try:
         writer.write_epoch(0, {"train": {"true_accuracy": 0.25}}, [])
         acc = EventAccumulator(str(tmp_path / "train")).Reload()  # not closed yet: flushed
-        assert [e.tensor_proto.float_val[0] for e in acc.Tensors("truacc/train/true_accuracy")] == [0.25]
+        first = acc.Tensors("truacc/train/true_accuracy")
+        assert [e.tensor_proto.float_val[0] for e in first] == [0.25]
         assert not (tmp_path / "validation").exists()
         writer.write_epoch(1, {"train": {"true_accuracy": 0.5},
                                "validation": {"true_accuracy": 0.2, "accuracy": 0.9}}, [mismatch])
