@@ -120,7 +120,7 @@ def run_demo(case="seed", epochs=20, out="truacc-demo", verbose=1) -> int:
         print(f"\n=== {setup.title} ===")
         slug = f"{case}-{index}"
         log_dir = os.path.join(out, "logs", slug)
-        monitor = truacc.TruAccMonitor(summary=False)
+        monitor = truacc.TruAccMonitor(summary=False, log_dir=log_dir)
         with warnings.catch_warnings(record=True) as seen:
             warnings.simplefilter("always", truacc.TruAccWarning)
             history = setup.model.fit(
