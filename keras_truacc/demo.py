@@ -15,6 +15,7 @@ classes); nothing is downloaded. Each case trains small models side by side:
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from dataclasses import dataclass
 
@@ -121,18 +122,14 @@ def run_demo(case="seed", epochs=20, out="truacc-demo", verbose=1) -> int:
         slug = f"{case}-{index}"
         log_dir = os.path.join(out, "logs", slug)
         monitor = truacc.TruAccMonitor(summary=False, log_dir=log_dir)
-        with warnings.catch_warnings(record=True) as seen:
+        with warnings.catch_warnings():
             warnings.simplefilter("always", truacc.TruAccWarning)
+            warnings.showwarning = _print_warning  # as it happens, between epochs
             history = setup.model.fit(
                 setup.x, setup.y, epochs=epochs, batch_size=64, validation_split=0.2,
                 verbose=verbose,
                 callbacks=[keras.callbacks.TensorBoard(log_dir), monitor],
             )
-        for w in seen:
-            if issubclass(w.category, truacc.TruAccWarning):
-                print(f"\n{w.category.__name__}: {w.message}")
-            else:
-                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
         logs = history.history
         png = os.path.join(out, f"{slug}.png")
         plot_history(history, png, title=setup.title)
@@ -150,6 +147,15 @@ def run_demo(case="seed", epochs=20, out="truacc-demo", verbose=1) -> int:
         print(f"Plot: {png}")
     print("\n" + render_table(rows))
     return 0
+
+
+def _print_warning(message, category, filename, lineno, file=None, line=None):
+    import keras_truacc as truacc
+
+    if issubclass(category, truacc.TruAccWarning):
+        print(f"\n{category.__name__}: {message}\n", flush=True)
+    else:
+        print(warnings.formatwarning(message, category, filename, lineno, line), file=sys.stderr)
 
 
 def render_table(rows) -> str:

@@ -42,6 +42,7 @@ def plot_history(history, path=None, title=None):
     if path is not None:
         matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     logs = getattr(history, "history", history)
     splits = [("", "train")] + ([("val_", "validation")] if any(k.startswith("val_") for k in logs) else [])
@@ -61,6 +62,7 @@ def plot_history(history, path=None, title=None):
             ax.plot(epochs, base, linestyle="--", color="grey", label=BASELINE_KEY)
         ax.set_title(f"{title + ': ' if title else ''}{label}")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("accuracy")
         ax.set_ylim(-0.02, 1.02)
         ax.legend(loc="best", fontsize="small")
