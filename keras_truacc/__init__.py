@@ -1,8 +1,8 @@
 """keras-truacc: the accuracy you see is the accuracy you mean.
 
 >>> import keras_truacc as truacc
->>> sorted(n for n in truacc.__all__ if not n[0].isupper())[:3]
-['auto', 'inspect', 'resolve']
+>>> sorted(n for n in truacc.__all__ if not n[0].isupper())
+['auto', 'inspect', 'plot_history', 'resolve']
 """
 
 from keras_truacc.decision import resolve
@@ -17,6 +17,7 @@ from keras_truacc.messages import (
 from keras_truacc.metrics import TrueAccuracy, auto
 from keras_truacc.inspection import inspect
 from keras_truacc.monitor import TruAccMonitor
+from keras_truacc.plot import plot_history
 
 __version__ = "0.1.0"
 
@@ -31,5 +32,6 @@ __all__ = [
     "TruAccWarning",
     "auto",
     "inspect",
+    "plot_history",
     "resolve",
 ]

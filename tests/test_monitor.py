@@ -140,7 +140,7 @@ def test_repeated_fits_evaluate_and_recompile(rng):
     assert any(issubclass(w.category, truacc.AccuracyMismatchWarning) for w in warned)  # warns again per fit
     torch = keras.backend.backend() == "torch"  # torch allows neither option
     model.compile("adam", "binary_crossentropy", metrics=["binary_accuracy"],
-                  steps_per_execution=1 if torch else 4, jit_compile=not torch)
+                  steps_per_execution=1 if torch else 8, jit_compile=not torch)
     history, _ = fit(model, x, y, [monitor], epochs=1)
     xv, yv = split(x, y)
     assert history.history["val_true_accuracy"][-1] == pytest.approx(
