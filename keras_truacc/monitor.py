@@ -179,6 +179,7 @@ class TruAccMonitor(keras.callbacks.Callback):
         self._judged = None
         self._wrapper = attach(model, self._slots, self._internal_failure)
         self._attached_by = mode
+        _rerecord_jax_sharding(model)
         if mode == "fit":
             model.make_train_function(force=True)
         else:
@@ -234,6 +235,7 @@ class TruAccMonitor(keras.callbacks.Callback):
             mode = self._attached_by
             self._release()
             try:  # the step function in use still holds our metrics: rebuild it
+                _rerecord_jax_sharding(self.model)
                 if mode == "fit":
                     self.model.make_train_function(force=True)
                 else:
@@ -421,6 +423,15 @@ class TruAccMonitor(keras.callbacks.Callback):
         if len(lines) == 1:
             lines.append("  nothing to report")
         return "\n".join(lines)
+
+
+def _rerecord_jax_sharding(model):
+    """Keras 3.8-3.11 on JAX record one sharding per metric variable before
+    ``on_*_begin``; the step rebuilt with our metrics indexes that list, so record
+    it again now that the metric variables changed. (Gone in Keras 3.12.)"""
+    record = getattr(model, "_record_training_state_sharding_spec", None)
+    if record is not None:
+        record()
 
 
 def _variable_scope(model):
