@@ -31,8 +31,8 @@ def test_quick_benchmark_writes_every_row(tmp_path):
         assert word in text
 
     # The three targets, each with a verdict.
-    targets = [line for line in text.splitlines()
-               if line.startswith(("| Step-time ratio", "| Drop-in monitor", "| Monitor per-epoch memory"))]
+    starts = ("| Step-time ratio", "| Drop-in monitor", "| Monitor per-epoch memory")
+    targets = [line for line in text.splitlines() if line.startswith(starts)]
     assert len(targets) >= 3
     assert all(line.rstrip().endswith(("met |", "**missed** |")) for line in targets)
 
@@ -49,7 +49,7 @@ def test_quick_benchmark_writes_every_row(tmp_path):
             assert f"| {backend} | {compiled} | " in text, (backend, compiled)
 
     # 3. Validation pass: time and memory at 10k and 100k rows, and the fixed cost.
-    assert "| 1,024 (one batch) |" in text
+    assert re.search(r"^\| [\d,]+ \(one batch\) \|", text, re.M)
     assert len(re.findall(r"^\| 10,000 \|", text, re.M)) >= 2  # time and memory tables
     assert len(re.findall(r"^\| 100,000 \|", text, re.M)) >= 2
     assert "slope, MB per 1M rows" in text
