@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import keras
 
-from keras_truacc.messages import MonitorDisabledWarning, warn
 
 
 @dataclass
@@ -133,15 +132,3 @@ def detach(model, wrapper) -> None:
 def _drop_step_functions(model) -> None:
     model.train_function = None
     model.test_function = None
-
-
-def remake_train_function(model) -> None:
-    try:
-        model.make_train_function(force=True)
-    except Exception as error:  # pragma: no cover - depends on backend internals
-        warn(f"truacc: could not rebuild the train step ({error}).", MonitorDisabledWarning)
-        raise
-
-
-def remake_test_function(model) -> None:
-    model.make_test_function(force=True)
