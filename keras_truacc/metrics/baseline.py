@@ -46,18 +46,20 @@ class MajorityBaseline(keras.metrics.Metric):
         return self._companion[0]
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        acc = self.companion
+        weights = acc.weights_for(y_true, y_pred, sample_weight)  # same batch: reuse
         mask = keras_mask_of(y_pred)
         y_true = ops.convert_to_tensor(y_true)
         y_pred = ops.convert_to_tensor(y_pred)
-        acc = self.companion
         spec = acc._verdict_for(y_true, y_pred).spec
         if spec.task == "none":
             return
-        hits = acc._hits(spec, y_true, y_pred)
-        weights = acc._weights(spec, hits, y_true, sample_weight, mask)
+        if weights is None:
+            hits = acc._hits(spec, y_true, y_pred)
+            weights = acc._weights(spec, hits, y_true, sample_weight, mask)
         if spec.task == "multiclass":
             if (spec.labels or "sparse") == "sparse":
-                labels = functional.sparse_label_positions(y_true, len(hits.shape))
+                labels = functional.sparse_label_positions(y_true, len(weights.shape))
                 labels = ops.clip(labels, 0, self.num_units - 1)
                 per_class = ops.one_hot(labels, self.num_units, dtype="float32")
             else:
@@ -66,10 +68,10 @@ class MajorityBaseline(keras.metrics.Metric):
                 )
         else:
             positives = ops.cast(ops.greater(ops.cast(y_true, "float32"), 0.5), "float32")
-            if len(positives.shape) == len(hits.shape):
+            if len(positives.shape) == len(weights.shape):
                 positives = ops.expand_dims(positives, -1)
             per_class = ops.broadcast_to(
-                positives, tuple(ops.shape(hits)) + (self.num_units,)
+                positives, tuple(ops.shape(weights)) + (self.num_units,)
             )
         weighted = per_class * ops.expand_dims(weights, -1)
         axes = tuple(range(len(weighted.shape) - 1))

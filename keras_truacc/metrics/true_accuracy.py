@@ -172,6 +172,7 @@ class TrueAccuracy(keras.metrics.Metric):
     # -- the metric ----------------------------------------------------------
     def update_state(self, y_true, y_pred, sample_weight=None):
         _reject_strings(y_true)
+        given = (y_true, y_pred, sample_weight)
         y_true = ops.convert_to_tensor(y_true) if not _is_tensor(y_true) else y_true
         mask = keras_mask_of(y_pred)
         y_pred = ops.convert_to_tensor(y_pred) if not _is_tensor(y_pred) else y_pred
@@ -183,6 +184,19 @@ class TrueAccuracy(keras.metrics.Metric):
         self.correct.add(ops.sum(hits * weights))
         self.total.add(ops.sum(weights))
         self._check_values(spec, y_true, y_pred, weights)
+        self._last_weights = (given, weights)
+
+    def weights_for(self, y_true, y_pred, sample_weight):
+        """The weights this metric just used for these very inputs, or ``None``.
+
+        Lets a companion (``MajorityBaseline``) updated right after it on the same
+        batch skip recomputing hits, masks and weights.
+        """
+        last = getattr(self, "_last_weights", None)
+        if last is None:
+            return None
+        (t, p, w), weights = last
+        return weights if t is y_true and p is y_pred and w is sample_weight else None
 
     def _hits(self, spec: AccuracySpec, y_true, y_pred):
         if spec.task == "multiclass":
