@@ -18,6 +18,7 @@ from keras_truacc.binding import compiled_metrics_of, metric_slots
 from keras_truacc.decision.facts import format_shape
 from keras_truacc.decision.keras_choice import Judgement, MetricComputation, judge
 from keras_truacc.decision.label_values import describe_labels
+from keras_truacc.decision.losses import meaning_of
 from keras_truacc.decision.resolver import Verdict, resolve
 from keras_truacc.metric_reading import read_metric
 from keras_truacc.model_facts import model_output_facts, output_count, output_name
@@ -72,10 +73,11 @@ class Report:
         return render(self)
 
 
-def expected_label_shape(facts, loss_family: str | None):
+def expected_label_shape(facts):
     """Label shape to assume when no labels are given: what the loss expects."""
+    meaning = meaning_of(facts.loss.name) if facts.loss else None
     shape = tuple(facts.output_shape)
-    if loss_family == "sparse_categorical":
+    if meaning is not None and meaning.family == "sparse_categorical":
         return shape[:-1]
     return shape
 
@@ -98,13 +100,7 @@ def inspect(model, y=None) -> Report:
             values = labels[index]
             facts = facts.with_labels(values.shape, str(values.dtype), describe_labels(values))
         else:
-            from keras_truacc.decision.losses import meaning_of
-
-            meaning = meaning_of(facts.loss.name) if facts.loss else None
-            facts = facts.with_labels(
-                expected_label_shape(facts, meaning.family if meaning else None),
-                "unknown (no labels given)",
-            )
+            facts = facts.with_labels(expected_label_shape(facts), "unknown (no labels given)")
         verdict = resolve(facts)
         reports = []
         for key, weighted, metric in user_metrics[index]:

@@ -23,7 +23,6 @@ import dataclasses
 import keras
 
 from keras_truacc.decision.facts import format_shape
-from keras_truacc.decision.losses import meaning_of
 from keras_truacc.decision.keras_choice import judge
 from keras_truacc.decision.resolver import resolve
 from keras_truacc.inspection import expected_label_shape, user_metrics_per_output
@@ -116,7 +115,7 @@ class TruAccMonitor(keras.callbacks.Callback):
             self._guard(self._attach, "evaluate")
 
     def on_epoch_end(self, epoch, logs=None):
-        self._guard(self._check, epoch, logs or {}, "epoch")
+        self._guard(self._check, epoch, logs or {})
         if self.log_dir is not None and not self._disabled:
             self._write_dashboard(epoch, logs or {})
 
@@ -126,7 +125,7 @@ class TruAccMonitor(keras.callbacks.Callback):
         if self._attached_by == "fit":
             self._guard(self._check_data)
         if self._attached_by == "evaluate":
-            self._guard(self._check, None, logs or {}, "evaluate")
+            self._guard(self._check, None, logs or {})
             self._release()
 
     def on_train_end(self, logs=None):
@@ -197,9 +196,7 @@ class TruAccMonitor(keras.callbacks.Callback):
             name = output_name(model, index) if count > 1 else None
             prefix = f"{name}_" if name else ""
             facts = model_output_facts(model, index)
-            meaning = meaning_of(facts.loss.name) if facts.loss else None
-            expected = expected_label_shape(facts, meaning.family if meaning else None)
-            task = resolve(facts.with_labels(expected, None)).task
+            task = resolve(facts.with_labels(expected_label_shape(facts), None)).task
             if task == "none":
                 continue
             acc = TrueAccuracy(name=TRUE_KEY).bind(model, index, name)
@@ -267,7 +264,7 @@ class TruAccMonitor(keras.callbacks.Callback):
         self._judged = judged
         return judged
 
-    def _check(self, epoch, logs, when):
+    def _check(self, epoch, logs):
         if self._wrapper is None or self._wrapper.failed:
             return
         if epoch is not None:
@@ -292,7 +289,7 @@ class TruAccMonitor(keras.callbacks.Callback):
                         AccuracyMismatchWarning,
                     )
         if self._wrapper.saw_sample_weight and not self.weighted:
-            unweighted = [k for k, w, _ in self._unweighted_accuracies()]
+            unweighted = self._unweighted_accuracy_keys()
             if unweighted and self._said.first("weights"):
                 warn(
                     "fit was given sample_weight or class_weight: the loss weights samples, "
@@ -303,12 +300,15 @@ class TruAccMonitor(keras.callbacks.Callback):
                 )
         self.history.append({k: float(v) for k, v in logs.items() if _is_number(v)})
 
-    def _unweighted_accuracies(self):
+    def _unweighted_accuracy_keys(self):
+        """Log keys of the accuracy-like metrics compiled in ``metrics=`` (not weighted)."""
         per_output = user_metrics_per_output(self.model, output_count(self.model))
-        for entries in per_output:
-            for key, weighted, metric in entries:
-                if not weighted and read_metric(metric, (None, 2), (None, 2)) is not None:
-                    yield key, weighted, metric
+        return [
+            key
+            for entries in per_output
+            for key, weighted, metric in entries
+            if not weighted and read_metric(metric, (None, 2), (None, 2)) is not None
+        ]
 
     def _check_empty_pass(self, logs, what=None):
         """Keras returns empty logs from a pass over no data; say so plainly."""
