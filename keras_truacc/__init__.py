@@ -13,6 +13,7 @@ from keras_truacc.messages import (
     GuessWarning,
     MonitorDisabledWarning,
     TruAccWarning,
+    UnmonitoredStepWarning,
 )
 from keras_truacc.metrics import TrueAccuracy, auto
 from keras_truacc.inspection import inspect
@@ -30,6 +31,7 @@ __all__ = [
     "TrueAccuracy",
     "TruAccMonitor",
     "TruAccWarning",
+    "UnmonitoredStepWarning",
     "auto",
     "inspect",
     "plot_history",

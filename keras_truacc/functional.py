@@ -70,3 +70,26 @@ def multilabel_hits(y_true, y_pred, decision_threshold, average="per_label"):
 def sparse_label_positions(y_true, rank):
     """Class-index labels with a trailing unit axis dropped, as int32."""
     return ops.cast(_drop_unit_axis(ops.convert_to_tensor(y_true), rank), "int32")
+
+
+def rows_without_one_positive(y_true):
+    """1.0 for each label row that doesn't hold exactly one positive (> 0.5).
+
+    One-hot rows, and hinge rows of -1 with a single +1, give 0.0.
+    """
+    positives = ops.sum(ops.cast(ops.greater(_as_float32(y_true), 0.5), "float32"), axis=-1)
+    return ops.cast(ops.not_equal(positives, 1.0), "float32")
+
+
+def edge_runs_of_zero(labels):
+    """1.0 at positions of ``(N, T)`` class indices that lie in a run of 0 reaching the
+    start or the end of their sequence, as padding does.
+
+    >>> import numpy as np
+    >>> np.asarray(edge_runs_of_zero(np.array([[0, 3, 0, 2, 0, 0]]))).tolist()
+    [[1.0, 0.0, 0.0, 0.0, 1.0, 1.0]]
+    """
+    zero = ops.cast(ops.equal(ops.convert_to_tensor(labels), 0), "float32")
+    leading = ops.cumprod(zero, axis=1)
+    trailing = ops.flip(ops.cumprod(ops.flip(zero, axis=1), axis=1), axis=1)
+    return ops.maximum(leading, trailing)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import keras
 
 
-
 @dataclass
 class Slot:
     """One of the monitor's metrics, the output it watches and its log key."""
@@ -27,6 +26,17 @@ class Slot:
     output_name: str | None
     log_key: str
     weighted: bool = False
+
+    def weight_from(self, sample_weight):
+        """The weight this slot counts with: the sample weight itself when weighted;
+        otherwise 1 for every sample whose weight is not 0. A weight of 0 says
+        "not a sample" (padding left out by ``sample_weight = labels != 0``),
+        even for a figure that counts every real sample once."""
+        if sample_weight is None:
+            return None
+        if self.weighted:
+            return sample_weight
+        return keras.ops.cast(keras.ops.not_equal(sample_weight, 0), "float32")
 
     def select(self, structure):
         """This slot's output from ``y_true``/``y_pred``/``sample_weight``."""
@@ -40,15 +50,24 @@ class Slot:
 
 
 class MonitoredMetrics(keras.metrics.Metric):
-    """Keras's ``CompileMetrics`` plus the monitor's metrics, as one Metric."""
+    """Keras's ``CompileMetrics`` plus the monitor's metrics, as one Metric.
 
-    def __init__(self, inner, slots, on_failure):
+    ``slots`` is a list, or ``None`` when the outputs' shapes are not known before
+    the first step (a ``Sequential`` with no ``Input`` on TensorFlow, which Keras
+    itself builds inside the traced step): then ``make_slots(y_true, y_pred)``
+    makes them there, from the step's own tensors, as Keras builds its own
+    compiled metrics there.
+    """
+
+    def __init__(self, inner, slots, on_failure, make_slots=None):
         super().__init__(name="compile_metrics")
         self.inner = inner  # may be None: a model compiled with no metrics
-        self.slots = tuple(slots)
+        self.slots = None if slots is None else tuple(slots)
+        self._make_slots = [make_slots]  # a list: not tracked
         self._on_failure = [on_failure]
         self.failed = False
         self.saw_sample_weight = False
+        self.updated = False  # whether any step updated the compiled metrics
 
     @property
     def built(self):
@@ -65,16 +84,17 @@ class MonitoredMetrics(keras.metrics.Metric):
     @property
     def metrics(self):
         inner = list(self.inner.metrics) if self.inner is not None else []
-        return inner + [slot.metric for slot in self.slots]
+        return inner + [slot.metric for slot in self.slots or ()]
 
     @property
     def variables(self):
         variables = list(self.inner.variables) if self.inner is not None else []
-        for slot in self.slots:
+        for slot in self.slots or ():
             variables.extend(slot.metric.variables)
         return variables
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        self.updated = True
         if self.inner is not None:
             self.inner.update_state(y_true, y_pred, sample_weight)
         if sample_weight is not None:
@@ -82,10 +102,12 @@ class MonitoredMetrics(keras.metrics.Metric):
         if self.failed:
             return
         try:
+            if self.slots is None:
+                self.slots = tuple(self._make_slots[0](y_true, y_pred))
             for slot in self.slots:
                 weight = None
-                if slot.weighted and sample_weight is not None:
-                    weight = slot.select(sample_weight)
+                if sample_weight is not None:
+                    weight = slot.weight_from(slot.select(sample_weight))
                 slot.metric.update_state(slot.select(y_true), slot.select(y_pred), weight)
         except Exception as error:  # never break training
             self._fail(error)
@@ -97,7 +119,7 @@ class MonitoredMetrics(keras.metrics.Metric):
     def reset_state(self):
         if self.inner is not None:
             self.inner.reset_state()
-        for slot in self.slots:
+        for slot in self.slots or ():
             slot.metric.reset_state()
 
     def result(self):
@@ -105,7 +127,7 @@ class MonitoredMetrics(keras.metrics.Metric):
         if self.failed:
             return results
         try:
-            for slot in self.slots:
+            for slot in self.slots or ():
                 results[slot.log_key] = slot.metric.result()
         except Exception as error:
             self._fail(error)
@@ -115,8 +137,8 @@ class MonitoredMetrics(keras.metrics.Metric):
         raise NotImplementedError
 
 
-def attach(model, slots, on_failure) -> MonitoredMetrics:
-    wrapper = MonitoredMetrics(model._compile_metrics, slots, on_failure)
+def attach(model, slots, on_failure, make_slots=None) -> MonitoredMetrics:
+    wrapper = MonitoredMetrics(model._compile_metrics, slots, on_failure, make_slots)
     object.__setattr__(model, "_compile_metrics", wrapper)
     _drop_step_functions(model)
     return wrapper

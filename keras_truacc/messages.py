@@ -33,6 +33,11 @@ class DataWarning(TruAccWarning):
     """The data looks wrong: NaN outputs, labels out of range, empty splits."""
 
 
+class UnmonitoredStepWarning(TruAccWarning):
+    """The model's own train_step/test_step never updates the compiled metrics,
+    so the monitor has nothing to count; the message gives the line to add."""
+
+
 class MonitorDisabledWarning(TruAccWarning):
     """The monitor failed internally and stepped aside; training went on."""
 

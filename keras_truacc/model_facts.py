@@ -5,9 +5,11 @@ Nothing here decides anything; it only looks.
 
 from __future__ import annotations
 
+import dataclasses
+
 import keras
 
-from keras_truacc.decision.facts import LossFacts, OutputFacts
+from keras_truacc.decision.facts import LossFacts, LossProbe, OutputFacts
 from keras_truacc.decision.losses import canonical_loss_name
 
 # Layers that change only the shape of what passes through: the activation that
@@ -20,12 +22,57 @@ def output_count(model) -> int:
     if outputs:
         return len(outputs)
     names = getattr(model, "output_names", None)
-    return len(names) if names else 1
+    if names:
+        return len(names)
+    specs = output_specs(model)
+    return len(specs) if specs else 1
+
+
+def output_specs(model):
+    """``[(shape, dtype), ...]`` per output, or ``None`` when they can't be known yet.
+
+    A functional model says it in ``model.outputs``. A subclassed model, or a
+    ``Sequential`` without an ``Input``, says nothing until it is built; once
+    built (Keras records the input shape), a symbolic call gives the outputs.
+    Nothing is computed: ``compute_output_spec`` traces shapes only.
+    """
+    outputs = getattr(model, "outputs", None)
+    if outputs:
+        return [(tuple(t.shape), str(getattr(t, "dtype", "float32"))) for t in outputs]
+    cached = getattr(model, "_truacc_output_specs", None)
+    if cached is not None:
+        return cached
+    shapes = getattr(model, "_build_shapes_dict", None) or {}
+    if not getattr(model, "built", False) or len(shapes) != 1:
+        return None
+    (input_shape,) = shapes.values()
+    try:
+        spec_in = keras.tree.map_shape_structure(
+            lambda shape: keras.KerasTensor((None,) + tuple(shape)[1:]), input_shape
+        )
+        spec_out = keras.backend.compute_output_spec(model, spec_in)
+    except Exception:  # a model that can't be called symbolically: say "unknown"
+        return None
+    specs = [(tuple(t.shape), str(t.dtype)) for t in keras.tree.flatten(spec_out)]
+    object.__setattr__(model, "_truacc_output_specs", specs)
+    return specs
 
 
 def output_name(model, index: int) -> str | None:
     names = getattr(model, "output_names", None) or []
     return names[index] if index < len(names) else None
+
+
+def loss_attribute(model):
+    """``(name, loss)`` for the one ``keras.losses.Loss`` a model keeps as an
+    attribute, when it was compiled with no loss (its own ``compute_loss`` uses
+    it); ``None`` when there is none, or several to choose from."""
+    found = [
+        (name, value)
+        for name, value in vars(model).items()
+        if isinstance(value, keras.losses.Loss)
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def loss_facts(loss) -> LossFacts | None:
@@ -144,21 +191,51 @@ def _walk_sequential(layers):
 
 
 def output_shape_and_dtype(model, index: int):
-    outputs = getattr(model, "outputs", None)
-    if outputs and index < len(outputs):
-        t = outputs[index]
-        return tuple(t.shape), str(getattr(t, "dtype", "float32"))
+    specs = output_specs(model)
+    if specs and index < len(specs):
+        return specs[index]
     return None, None
 
 
-def model_output_facts(model, index: int) -> OutputFacts:
-    """Facts about output ``index`` of ``model``, without labels."""
+def model_output_facts(model, index: int, output_shape=None, label_shape=None) -> OutputFacts:
+    """Facts about output ``index`` of ``model``.
+
+    ``output_shape`` and ``label_shape`` are the static shapes a step sees, when
+    known: they beat what the model's structure says. With both known, a loss
+    Keras doesn't ship is probed (once per call of this function: callers cache).
+    """
     shape, dtype = output_shape_and_dtype(model, index)
+    if output_shape is not None:
+        shape = tuple(output_shape)
+    loss = loss_for_output(model, index)
+    found_as = None
+    if loss is None and output_count(model) == 1:
+        attribute = loss_attribute(model)
+        if attribute is not None:
+            found_as, loss = f"attribute `{attribute[0]}`", attribute[1]
+    facts = loss_facts(loss)
+    if facts is not None and found_as is not None:
+        facts = dataclasses.replace(facts, found_as=found_as)
+    shape = shape if shape is not None else (None, None)
+    if facts is not None and facts.name.startswith("custom:") and label_shape is not None:
+        facts = dataclasses.replace(facts, probe=_probe(loss, shape, tuple(label_shape)))
     return OutputFacts(
-        output_shape=shape if shape is not None else (None, None),
+        output_shape=shape,
         output_dtype=dtype or "float32",
         activation=output_layer_activation(model, index),
-        loss=loss_facts(loss_for_output(model, index)),
+        loss=facts,
         has_model=True,
         output_name=output_name(model, index) if output_count(model) > 1 else None,
     )
+
+
+def _probe(loss, output_shape, label_shape) -> LossProbe:
+    try:
+        from keras_truacc.loss_probe import probe_loss
+
+        return probe_loss(loss, output_shape, label_shape)
+    except Exception as error:  # probing must never take a fit down
+        return LossProbe(
+            failed=True,
+            notes=(f"Probing the loss failed ({type(error).__name__}: {error}).",),
+        )

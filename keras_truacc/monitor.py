@@ -33,16 +33,27 @@ from keras_truacc.messages import (
     DataWarning,
     MonitorDisabledWarning,
     OnceRegistry,
+    UnmonitoredStepWarning,
     warn,
 )
 from keras_truacc.metric_reading import read_metric
 from keras_truacc.metrics.baseline import MajorityBaseline
 from keras_truacc.metrics.true_accuracy import TrueAccuracy
-from keras_truacc.model_facts import model_output_facts, output_count, output_name
+from keras_truacc.model_facts import (
+    model_output_facts,
+    output_count,
+    output_name,
+    output_specs,
+)
 
 TRUE_KEY = "true_accuracy"
 EXACT_KEY = "true_exact_match"
 BASELINE_KEY = "majority_baseline"
+
+# The padding warning: a sequence output with no mask and no ignored label, where
+# at least this share of the positions lie in runs of label 0 that reach the start
+# or the end of their sequence, as pre- or post-padding does.
+PADDING_SHARE = 0.25
 
 
 @dataclasses.dataclass
@@ -54,6 +65,8 @@ class Mismatch:
     true: float
     cause: str
     fix: str
+    # The figures agree within the tolerance, but the metric computes the wrong thing.
+    coincidence: bool = False
 
 
 class TruAccMonitor(keras.callbacks.Callback):
@@ -95,6 +108,7 @@ class TruAccMonitor(keras.callbacks.Callback):
         self._board = None
         self.mismatches: list[Mismatch] = []
         self.history: list[dict] = []
+        self.notes: list[str] = []
         self._wrapper = None
         self._attached_by = None
         self._slots: list[Slot] = []
@@ -105,7 +119,7 @@ class TruAccMonitor(keras.callbacks.Callback):
     # -- Keras hooks, each guarded: the monitor never breaks training --------
     def on_train_begin(self, logs=None):
         self._disabled = False
-        self.mismatches, self.history = [], []
+        self.mismatches, self.history, self.notes = [], [], []
         self._said.clear()
         self._guard(self._attach, "fit")
 
@@ -173,10 +187,14 @@ class TruAccMonitor(keras.callbacks.Callback):
     # -- attach / release ----------------------------------------------------
     def _attach(self, mode):
         model = self.model
-        with _variable_scope(model):  # tf.distribute: mirrored metric variables
-            self._slots = self._make_slots(model)
+        specs = output_specs(model)
+        slots = None
+        if specs is not None:
+            with _variable_scope(model):  # tf.distribute: mirrored metric variables
+                slots = self._make_slots(model, [shape for shape, _dtype in specs])
+        self._slots = slots or []
         self._judged = None
-        self._wrapper = attach(model, self._slots, self._internal_failure)
+        self._wrapper = attach(model, slots, self._internal_failure, self._make_slots_in_step)
         self._attached_by = mode
         _rerecord_jax_sharding(model)
         if mode == "fit":
@@ -189,13 +207,24 @@ class TruAccMonitor(keras.callbacks.Callback):
             detach(self.model, self._wrapper)
         self._wrapper, self._attached_by = None, None
 
-    def _make_slots(self, model):
+    def _make_slots_in_step(self, y_true, y_pred):
+        """Slots made inside the first step, from its own tensors (see ``injection``)."""
+        flat = keras.tree.flatten(y_pred) if keras.tree.is_nested(y_pred) else [y_pred]
+        names = list(y_pred) if isinstance(y_pred, dict) else None
+        with _variable_scope(self.model):
+            self._slots = self._make_slots(self.model, [tuple(p.shape) for p in flat], names)
+        return self._slots
+
+    def _make_slots(self, model, output_shapes, names=None):
         slots = []
-        count = output_count(model)
-        for index in range(count):
-            name = output_name(model, index) if count > 1 else None
+        count = len(output_shapes)
+        for index, shape in enumerate(output_shapes):
+            name = None
+            if count > 1:
+                name = (names[index] if names else None) or output_name(model, index)
+                name = name or f"output_{index + 1}"
             prefix = f"{name}_" if name else ""
-            facts = model_output_facts(model, index)
+            facts = model_output_facts(model, index, output_shape=shape)
             task = resolve(facts.with_labels(expected_label_shape(facts), None)).task
             if task == "none":
                 continue
@@ -244,16 +273,25 @@ class TruAccMonitor(keras.callbacks.Callback):
     def _accuracy_slots(self):
         return [s for s in self._slots if s.log_key.endswith(TRUE_KEY)]
 
+    def _output_count(self):
+        return max([output_count(self.model)] + [s.output_index + 1 for s in self._slots])
+
     def _judged_metrics(self):
-        """``(log key, true key, judgement)`` for each compiled accuracy-like metric."""
+        """``(log key, true key, judgement)`` for each compiled accuracy-like metric.
+
+        Kept once every verdict is settled; a verdict still open on what the labels
+        will show is judged again after the next pass.
+        """
         if self._judged is not None:
             return self._judged
-        judged = []
-        per_output = user_metrics_per_output(self.model, output_count(self.model))
+        judged, settled = [], True
+        per_output = user_metrics_per_output(self.model, self._output_count())
         for slot in self._accuracy_slots():
-            verdict = slot.metric.verdict
+            verdict = slot.metric.settled_verdict()
             if verdict is None:
+                settled = False
                 continue
+            settled = settled and not verdict.alternatives
             for key, _weighted, metric in per_output[slot.output_index]:
                 computation = read_metric(
                     metric, verdict.facts.output_shape, verdict.facts.label_shape
@@ -261,11 +299,14 @@ class TruAccMonitor(keras.callbacks.Callback):
                 if computation is None or computation.kind == "truacc":
                     continue
                 judged.append((key, slot.log_key, judge(computation, verdict)))
-        self._judged = judged
+        if settled:
+            self._judged = judged
         return judged
 
     def _check(self, epoch, logs):
         if self._wrapper is None or self._wrapper.failed:
+            return
+        if self._check_step_updates(logs):
             return
         if epoch is not None:
             self._check_empty_pass(logs, "The training data")
@@ -277,12 +318,23 @@ class TruAccMonitor(keras.callbacks.Callback):
                 if reported is None or true is None or judgement.correct is not False:
                     continue
                 reported, true = float(reported), float(true)
-                if abs(reported - true) <= self.tolerance:
-                    continue
+                coincidence = abs(reported - true) <= self.tolerance
                 self.mismatches.append(
-                    Mismatch(epoch, split, prefix + key, reported, true, judgement.cause, judgement.fix)
+                    Mismatch(epoch, split, prefix + key, reported, true, judgement.cause,
+                             judgement.fix, coincidence)
                 )
-                if self._said.first(("cause", judgement.cause)):
+                if not self._said.first(("cause", judgement.cause)):
+                    continue
+                if coincidence:
+                    warn(
+                        f"{label}{split}: '{prefix + key}' reports {reported:.4f} and the true "
+                        f"accuracy is {true:.4f}: they agree only by coincidence, because "
+                        f"'{prefix + key}' computes the wrong thing and will part from the "
+                        f"true figure on other data. Cause: {judgement.cause} "
+                        f"Fix: {judgement.fix}",
+                        AccuracyMismatchWarning,
+                    )
+                else:
                     warn(
                         f"{label}{split}: '{prefix + key}' reports {reported:.4f} but the true "
                         f"accuracy is {true:.4f}. Cause: {judgement.cause} Fix: {judgement.fix}",
@@ -291,14 +343,31 @@ class TruAccMonitor(keras.callbacks.Callback):
         if self._wrapper.saw_sample_weight and not self.weighted:
             unweighted = self._unweighted_accuracy_keys()
             if unweighted and self._said.first("weights"):
-                warn(
+                self.notes.append(
                     "fit was given sample_weight or class_weight: the loss weights samples, "
-                    f"but {', '.join(repr(k) for k in unweighted)} (in metrics=) counts every "
-                    "sample once. Fix: pass it in `weighted_metrics=[truacc.auto()]` to weight "
-                    "it, or keep it to see the plain share of correct predictions.",
-                    AccuracyMismatchWarning,
+                    f"but {', '.join(repr(k) for k in unweighted)} (in metrics=) and "
+                    "true_accuracy count every sample once (samples of weight 0 are left "
+                    "out). For a weighted figure: `weighted_metrics=[truacc.auto()]` or "
+                    "`TruAccMonitor(weighted=True)`."
                 )
         self.history.append({k: float(v) for k, v in logs.items() if _is_number(v)})
+
+    def _check_step_updates(self, logs) -> bool:
+        """A model whose own ``train_step``/``test_step`` never updates the compiled
+        metrics gives the monitor nothing to count: say exactly that, once."""
+        if self._wrapper.updated or not logs:
+            return False
+        if self._said.first("step does not update"):
+            warn(
+                "TruAccMonitor saw batches run, but this model's train_step/test_step does "
+                "not update the compiled metrics, so it has nothing to count and logs "
+                "nothing. Fix: in the step, call `self.compute_metrics(x, y, y_pred, "
+                "sample_weight)` (Keras's own steps do), or add `truacc.auto().bind(self)` to "
+                "the metrics the step updates (its `metrics` property) and call its "
+                "`update_state(y, y_pred)` there.",
+                UnmonitoredStepWarning,
+            )
+        return True
 
     def _unweighted_accuracy_keys(self):
         """Log keys of the accuracy-like metrics compiled in ``metrics=`` (not weighted)."""
@@ -311,9 +380,17 @@ class TruAccMonitor(keras.callbacks.Callback):
         ]
 
     def _check_empty_pass(self, logs, what=None):
-        """Keras returns empty logs from a pass over no data; say so plainly."""
+        """Keras returns empty logs from a pass over no data; say so plainly.
+
+        A pass that logged anything at all (a loss, the model's own metrics) ran on
+        data: if our keys are missing there, the step didn't update them, which
+        ``_check_step_updates`` says instead.
+        """
         slots = self._accuracy_slots()
         if not slots or any(slot.log_key in logs for slot in slots):
+            return
+        ran = [k for k in logs if what is None or not k.startswith("val_")]
+        if ran or (self._wrapper is not None and not self._wrapper.updated):
             return
         if what is None:
             what = "The validation data" if self._attached_by == "fit" else "The data given to evaluate"
@@ -326,6 +403,8 @@ class TruAccMonitor(keras.callbacks.Callback):
             )
 
     def _check_data(self):
+        if self._wrapper is None or not self._wrapper.updated:
+            return
         for slot in self._accuracy_slots():
             metric = slot.metric
             counts = metric.counts()
@@ -364,6 +443,18 @@ class TruAccMonitor(keras.callbacks.Callback):
                     f"{facts.label_shape}, dtype {facts.label_dtype}) were outside the "
                     f"expected range: {wanted}. They count as wrong. Fix: re-encode the labels "
                     "or widen the last layer.",
+                    DataWarning,
+                )
+            share = counts["padding_like"] / counts["total"] if counts["total"] else 0.0
+            if share >= PADDING_SHARE and self._said.first(("padding", slot.log_key)):
+                warn(
+                    f"{share:.0%} of the positions of {where} (y_true, shape "
+                    f"{format_shape(facts.label_shape)}) hold label 0 in runs that reach the "
+                    "start or the end of their sequence, as padding does, and no mask or "
+                    "ignored label leaves them out: if 0 is padding, every figure here counts "
+                    "it as data. Fix: `Embedding(..., mask_zero=True)`, or "
+                    "`SparseCategoricalCrossentropy(ignore_class=0)` with "
+                    "`metrics=[truacc.auto(ignore_class=0)]` (for one-hot labels too).",
                     DataWarning,
                 )
 
@@ -414,12 +505,14 @@ class TruAccMonitor(keras.callbacks.Callback):
                 for key, true_key, judgement in judged:
                     if true_key != slot.log_key or logs.get(split + key) is None:
                         continue
-                    mark = "WRONG" if judgement.correct is False else "ok"
+                    mark = {False: "WRONG", True: "ok", None: "can't tell"}[judgement.correct]
                     lines.append(f"    {split + key:<26} {float(logs[split + key]):.4f}   {mark}")
         causes = {m.cause: m.fix for m in self.mismatches}
         for cause, fix in causes.items():
             lines.append(f"  why: {cause}")
             lines.append(f"  fix: {fix}")
+        for note in self.notes:
+            lines.append(f"  note: {note}")
         if len(lines) == 1:
             lines.append("  nothing to report")
         return "\n".join(lines)

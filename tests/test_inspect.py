@@ -35,7 +35,9 @@ MATRIX = {
     "multiclass one-hot": (lambda: compiled(10, "softmax", "categorical_crossentropy", ["accuracy", keras.metrics.CategoricalAccuracy()]), []),
     "softmax + BCE + binary_accuracy": (lambda: compiled(10, "softmax", "binary_crossentropy", ["binary_accuracy"]), ["binary_accuracy"]),
     "softmax + BCE + BinaryAccuracy()": (lambda: compiled(10, "softmax", "binary_crossentropy", [keras.metrics.BinaryAccuracy()]), ["binary_accuracy"]),
-    "multi-label + accuracy": (lambda: compiled(5, "sigmoid", "binary_crossentropy", ["accuracy"]), ["accuracy"]),
+    # Sigmoid units + BCE: multi-label, or exclusive classes if every label row is
+    # one-hot. Without labels that is open, so 'accuracy' (argmax) can't be called wrong.
+    "sigmoid units + accuracy, no labels": (lambda: compiled(5, "sigmoid", "binary_crossentropy", ["accuracy"]), []),
     "multi-label + binary_accuracy": (lambda: compiled(5, "sigmoid", "binary_crossentropy", ["binary_accuracy"]), []),
     "regression + accuracy": (lambda: compiled(1, None, "mse", ["accuracy"]), ["accuracy"]),
     "keras.metrics.Accuracy on classes": (lambda: compiled(10, "softmax", "categorical_crossentropy", [keras.metrics.Accuracy()]), ["accuracy"]),
@@ -53,6 +55,19 @@ def test_inspect_flags_exactly_the_wrong_metrics(name):
     for metric in report.wrong:
         assert metric.judgement.cause in text and metric.judgement.fix in text
         assert "WRONG" in text and "truacc.auto()" in metric.judgement.fix or "mae" in metric.judgement.fix
+
+
+def test_labels_settle_multilabel_or_exclusive_classes():
+    import numpy as np
+
+    model = compiled(5, "sigmoid", "binary_crossentropy", ["accuracy", "binary_accuracy"])
+    open_report = truacc.inspect(model)
+    assert open_report.wrong == ()
+    assert "Can't tell yet whether 'accuracy' is right" in str(open_report)
+    multi_hot = np.array([[1, 0, 1, 0, 0], [0, 0, 0, 0, 0], [0, 1, 0, 0, 1]])
+    assert [m.key for m in truacc.inspect(model, y=multi_hot).wrong] == ["accuracy"]
+    one_hot = np.eye(5)[[0, 3, 2, 1]]
+    assert [m.key for m in truacc.inspect(model, y=one_hot).wrong] == ["binary_accuracy"]
 
 
 def test_inspect_with_labels_checks_values():

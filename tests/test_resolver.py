@@ -12,6 +12,7 @@ BCE_LOGITS = LossFacts("binary_crossentropy", from_logits=True)
 CCE = LossFacts("categorical_crossentropy")
 SCCE = LossFacts("sparse_categorical_crossentropy")
 SCCE_LOGITS = LossFacts("sparse_categorical_crossentropy", from_logits=True)
+MULTI_HOT = describe_labels(np.array([[1, 1, 0, 0, 1], [0, 0, 0, 0, 0]]))
 
 
 def facts(out, act, loss, labels, dtype="float32", **kw):
@@ -36,8 +37,11 @@ CASES = {
     "multiclass one-hot": (facts((None, 10), "softmax", CCE, (None, 10)), "multiclass", None, None, "one_hot", False),
     "categorical hinge": (facts((None, 10), "linear", LossFacts("categorical_hinge"), (None, 10)), "multiclass", None, None, "one_hot", False),
     "softmax + BCE (classic)": (facts((None, 10), "softmax", BCE, (None, 10)), "multiclass", None, None, "one_hot", False),
-    "multi-label sigmoid": (facts((None, 5), "sigmoid", BCE, (None, 5)), "multilabel", "probabilities", 0.5, "multi_hot", True),
-    "multi-label logits": (facts((None, 5), "linear", BCE_LOGITS, (None, 5)), "multilabel", "logits", 0.0, "multi_hot", True),
+    "multi-label sigmoid": (facts((None, 5), "sigmoid", BCE, (None, 5), label_values=MULTI_HOT), "multilabel", "probabilities", 0.5, "multi_hot", True),
+    "multi-label logits": (facts((None, 5), "linear", BCE_LOGITS, (None, 5), label_values=MULTI_HOT), "multilabel", "logits", 0.0, "multi_hot", True),
+    # Units scored one by one, labels not seen yet: multi-label or exclusive is open,
+    # so Keras's argmax can't be called wrong.
+    "sigmoid units, labels unseen": (facts((None, 5), "sigmoid", BCE, (None, 5)), "multilabel", "probabilities", 0.5, "multi_hot", False),
     "sequence tagging": (facts((None, 7, 4), "softmax", SCCE, (None, 7)), "multiclass", None, None, "sparse", False),
     "float16 softmax": (facts((None, 5000), "softmax", SCCE, (None,), dtype="float16"), "multiclass", None, None, "sparse", False),
     "bfloat16 logits": (facts((None, 1), "linear", BCE_LOGITS, (None, 1), dtype="bfloat16"), "binary", "logits", 0.0, "binary", True),

@@ -21,6 +21,32 @@ Shape = tuple  # of int | None
 
 
 @dataclass(frozen=True)
+class LossProbe:
+    """What a custom loss was seen to do when called on small probe tensors.
+
+    Found by ``keras_truacc.loss_probe.probe_loss`` (Keras glue); each field is
+    ``None`` when the probe could not tell.
+
+    - ``decision_point``: the output value at which the loss of a positive label
+      equals the loss of a negative one (0.5 for probabilities, 0.0 for logits
+      or hinge scores). Only for losses that score units one by one.
+    - ``exclusive``: ``True`` when the loss couples the units of a row (one
+      class per row, as softmax cross-entropy does), ``False`` when it scores
+      each unit on its own.
+    - ``ignored_label``: a label value at whose positions the loss does not
+      change when the output changes there (padding).
+    - ``notes``: how each fact was learned, or why probing failed, in words a
+      user reads in the verdict's reasons.
+    """
+
+    decision_point: float | None = None
+    exclusive: bool | None = None
+    ignored_label: int | None = None
+    notes: tuple[str, ...] = ()
+    failed: bool = False
+
+
+@dataclass(frozen=True)
 class LossFacts:
     """The loss of one output.
 
@@ -33,6 +59,10 @@ class LossFacts:
     from_logits: bool = False
     label_smoothing: float = 0.0
     ignore_class: int | None = None
+    # For a loss Keras does not ship: what probing it showed (None: not probed).
+    probe: LossProbe | None = None
+    # Where the loss was found, when not in compile(): "attribute `loss_fn`".
+    found_as: str | None = None
 
 
 @dataclass(frozen=True)

@@ -81,11 +81,34 @@ def keras_accuracy_choice(output_shape, label_shape, name: str = "accuracy"):
 def judge(computation: MetricComputation, verdict) -> Judgement:
     """Is ``computation`` the accuracy that ``verdict`` says is right?
 
-    Each cause below is the sentence a user reads in a warning, a report or
-    the monitor's summary; it is written once, here.
+    Only a certain verdict can call a metric wrong. Where the facts leave two
+    accuracies open, a metric is wrong only if it is wrong for both; where the
+    verdict rests on a guess, "wrong" becomes "can't tell", with the fact that
+    would settle it. Each cause below is the sentence a user reads in a warning,
+    a report or the monitor's summary; it is written once, here.
     """
-    spec = verdict.spec
-    facts = verdict.facts
+    name = f"'{computation.name}'"
+    alternatives = getattr(verdict, "alternatives", ())
+    if alternatives:
+        judgements = [_judge_against(computation, spec, verdict.facts) for spec in alternatives]
+        if all(j.correct is False for j in judgements):
+            return judgements[0]
+        if all(j.correct is True for j in judgements):
+            return Judgement(True)
+        return Judgement(None, f"Can't tell yet whether {name} is right: that depends on "
+                               f"{verdict.settled_by}.")
+    judgement = _judge_against(computation, verdict.spec, verdict.facts)
+    if judgement.correct is False and getattr(verdict, "guessed", False):
+        settled_by = getattr(verdict, "settled_by", None) or "the loss or the output activation"
+        return Judgement(
+            None,
+            f"Can't tell whether {name} is right: the accuracy meant here was guessed, "
+            f"not known. What would settle it: {settled_by}.",
+        )
+    return judgement
+
+
+def _judge_against(computation: MetricComputation, spec, facts) -> Judgement:
     name = f"'{computation.name}'"
     kind = computation.kind
     out_shape = format_shape(facts.output_shape) if facts is not None else "?"
@@ -201,7 +224,11 @@ def _judge_on_multilabel(c, spec, name, fix) -> Judgement:
 def _judge_threshold(c, spec, name, fix) -> Judgement:
     t = c.threshold if c.threshold is not None else 0.5
     if spec.scale in ("logits", "scores") and t == 0.5 and spec.decision_threshold != 0.5:
-        what = "logits (the loss has from_logits=True)" if spec.scale == "logits" else "hinge scores"
+        what = (
+            "logits (the loss has from_logits=True)"
+            if spec.scale == "logits"
+            else "scores (a hinge loss, or a loss that decides at 0)"
+        )
         return Judgement(
             False,
             f"{name} thresholds at 0.5, but the model outputs {what}, whose decision point "

@@ -6,6 +6,8 @@
 (True, 0.0, 1.0)
 >>> describe_labels(np.array([0.0, 2.5])).all_integer
 False
+>>> describe_labels(np.array([[-1, 1, -1], [1, -1, -1]])).rows_one_hot   # hinge labels
+True
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def describe_labels(labels) -> LabelValues:
     values_binary = bool(np.isin(good, (0.0, 1.0)).all())
     rows_one_hot = None
     if array.ndim >= 2 and array.shape[-1] > 1 and all_finite:
-        rows_one_hot = bool(values_binary and (values.sum(axis=-1) == 1).all())
+        rows_one_hot = _one_positive_per_row(values)
     return LabelValues(
         dtype_kind=kind,
         count=count,
@@ -45,3 +47,13 @@ def describe_labels(labels) -> LabelValues:
         rows_one_hot=rows_one_hot,
         values_binary=values_binary,
     )
+
+
+def _one_positive_per_row(values) -> bool:
+    """Every row holds exactly one 1 and otherwise 0 (or -1, as hinge labels do)."""
+    if not np.isin(values, (-1.0, 0.0, 1.0)).all():
+        return False
+    negatives_as_zero = values > 0.5
+    if (values < 0).any() and (values == 0).any():
+        return False  # a mix of 0 and -1 negatives is not one encoding
+    return bool((negatives_as_zero.sum(axis=-1) == 1).all())

@@ -19,7 +19,7 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from keras_truacc.decision.facts import OutputFacts, format_shape
 from keras_truacc.decision.losses import canonical_loss_name, meaning_of
@@ -28,6 +28,12 @@ TASKS = ("binary", "multiclass", "multilabel", "none")
 
 PROBABILITY_ACTIVATIONS = {"sigmoid", "softmax", "hard_sigmoid", "log_softmax"}
 RAW_ACTIVATIONS = {"linear", None}
+
+# The fact that settles "multi-label or exclusive classes" for units scored one by one.
+ONE_POSITIVE_PER_ROW = (
+    "whether every label row holds exactly one positive (exclusive classes: argmax) or "
+    "some rows hold several or none (multi-label: per-label accuracy)"
+)
 
 
 @dataclass(frozen=True)
@@ -105,10 +111,54 @@ class Verdict:
     problems: tuple[Problem, ...] = ()
     guessed: bool = False
     facts: OutputFacts | None = field(default=None, compare=False, repr=False)
+    # Specs the facts can't rule out yet, and the one fact that would settle
+    # which is meant. ``spec`` is the one used until then.
+    alternatives: tuple[AccuracySpec, ...] = ()
+    settled_by: str | None = None
 
     @property
     def task(self) -> str:
         return self.spec.task
+
+    @property
+    def certain(self) -> bool:
+        """Whether the facts fix the accuracy: nothing guessed, nothing open."""
+        return not self.guessed and not self.alternatives
+
+    @property
+    def settles_by_label_rows(self) -> bool:
+        """Open only on whether every label row holds exactly one positive
+        (then the classes are exclusive: argmax) or not (multi-label)."""
+        return bool(self.alternatives) and self.settled_by == ONE_POSITIVE_PER_ROW
+
+    def settle_by_label_rows(self, one_positive_per_row: bool, rows: int) -> Verdict:
+        """This verdict once the labels have shown whether classes are exclusive.
+
+        >>> from keras_truacc.decision.facts import LossFacts, OutputFacts
+        >>> v = resolve(OutputFacts((None, 10), activation="linear", has_model=True,
+        ...     loss=LossFacts("squared_hinge"), label_shape=(None, 10)))
+        >>> v.task, v.certain, v.settle_by_label_rows(True, 500).task
+        ('multilabel', False, 'multiclass')
+        """
+        if not self.settles_by_label_rows:
+            return self
+        from keras_truacc.decision.keras_choice import judge
+
+        chosen = [a for a in self.alternatives if (a.task == "multiclass") == one_positive_per_row]
+        spec = chosen[0] if chosen else self.spec
+        if one_positive_per_row:
+            why = (
+                f"Every one of the {rows} label rows seen holds exactly one positive, so the "
+                "classes are exclusive: the meant accuracy is the argmax."
+            )
+        else:
+            why = (
+                "Some label rows seen hold several positives (or none), so the units are "
+                "independent labels: per-label accuracy."
+            )
+        settled = replace(self, spec=spec, alternatives=(), settled_by=None,
+                          reasons=self.reasons + (why,))
+        return replace(settled, keras_judgement=judge(self.keras_choice, settled))
 
     @property
     def keras_is_wrong(self) -> bool:
@@ -148,17 +198,17 @@ def resolve(facts: OutputFacts, overrides: Overrides | None = None) -> Verdict:
     state = _Resolution(facts, overrides)
     state.run()
     spec = state.spec()
+    alternatives = state.alternatives()
     keras_choice = keras_accuracy_choice(facts.output_shape, facts.label_shape)
-    provisional = Verdict(spec, keras_choice, None, facts=facts)
-    keras_judgement = judge(keras_choice, provisional)
-    return Verdict(
-        spec=spec,
-        keras_choice=keras_choice,
-        keras_judgement=keras_judgement,
+    provisional = Verdict(
+        spec, keras_choice, None, guessed=state.guessed, facts=facts,
+        alternatives=alternatives, settled_by=state.settled_by,
+    )
+    return replace(
+        provisional,
+        keras_judgement=judge(keras_choice, provisional),
         reasons=tuple(state.reasons),
         problems=tuple(state.problems),
-        guessed=state.guessed,
-        facts=facts,
     )
 
 
@@ -171,6 +221,8 @@ class _Resolution:
         self.reasons: list[str] = []
         self.problems: list[Problem] = []
         self.guessed = False
+        self.settled_by: str | None = None
+        self.open_on_label_rows = False
         self.task: str | None = None
         self.labels: str | None = None
         self.scale: str | None = None
@@ -178,9 +230,18 @@ class _Resolution:
         loss = facts.loss
         self.loss_name = canonical_loss_name(loss.name) if loss else None
         self.meaning = meaning_of(loss.name) if loss else None
+        probe = loss.probe if loss is not None else None
+        self.probe = probe if probe is not None and not probe.failed else None
         self.ignore_class = overrides.ignore_class
         if self.ignore_class is None and loss is not None:
             self.ignore_class = loss.ignore_class
+        if self.ignore_class is None and self.probe is not None:
+            self.ignore_class = self.probe.ignored_label
+        size = facts.class_axis_size
+        # A rank-1 output (N,) or a unit axis (N, 1): one decision per sample.
+        self.single_unit = facts.output_rank == 1 or size == 1
+        # A class axis whose size no fact gives (a subclassed model before its step).
+        self.units_unknown = facts.output_rank >= 2 and size is None
 
     # -- helpers -------------------------------------------------------------
     def reason(self, text: str) -> None:
@@ -188,6 +249,11 @@ class _Resolution:
 
     def problem(self, code: str, severity: str, message: str) -> None:
         self.problems.append(Problem(code, severity, message))
+
+    def guess(self, settled_by: str) -> None:
+        """The verdict rests on a guess; ``settled_by`` names the fact that would settle it."""
+        self.guessed = True
+        self.settled_by = self.settled_by or settled_by
 
     def output_desc(self) -> str:
         f = self.facts
@@ -197,6 +263,14 @@ class _Resolution:
     def label_desc(self) -> str:
         f = self.facts
         return f"labels (shape {format_shape(f.label_shape)}, dtype {f.label_dtype})"
+
+    def labels_are_class_indices(self) -> bool:
+        """Labels of lower rank than the output, or a unit last axis: class indices."""
+        f = self.facts
+        if f.label_shape is None or f.output_rank < 2:
+            return False
+        rank = len(f.label_shape)
+        return rank == f.output_rank - 1 or (rank == f.output_rank and f.label_shape[-1] == 1)
 
     # -- the steps -----------------------------------------------------------
     def run(self) -> None:
@@ -254,7 +328,7 @@ class _Resolution:
                 self.task = "multiclass"
                 self.labels = "sparse"
                 self.reason(f"The loss is {desc}: one class per row, class-index labels.")
-                if size is None or size == 1:
+                if self.single_unit:
                     self.problem(
                         "sparse_on_unit_axis",
                         "error",
@@ -268,7 +342,7 @@ class _Resolution:
                 self.task = "multiclass"
                 self.labels = "one_hot"
                 self.reason(f"The loss is {desc}: one class per row, one-hot labels.")
-                if size is None or size == 1:
+                if self.single_unit:
                     self.problem(
                         "categorical_on_unit_axis",
                         "error",
@@ -281,9 +355,17 @@ class _Resolution:
                 self.decide_task_like_keras_crossentropy()
                 return
             if family in ("binary", "hinge"):
-                if size is None or size == 1:
+                if self.single_unit:
                     self.task = "binary"
                     self.reason(f"The loss is {desc} on a single unit: a binary task.")
+                elif self.units_unknown:
+                    self.task = "binary"
+                    self.guess("the output's shape (its class axis)")
+                    self.reason(
+                        f"The loss is {desc}, but the output's shape "
+                        f"{format_shape(f.output_shape)} doesn't say how many units it has; "
+                        "read as binary until the first batch shows it."
+                    )
                 elif act == "softmax":
                     self.task = "multiclass"
                     self.reason(
@@ -292,21 +374,46 @@ class _Resolution:
                         "argmax (the classic 'binary vs categorical crossentropy' case)."
                     )
                 else:
-                    self.task = "multilabel"
-                    self.reason(
-                        f"The loss is {desc} over {size} independent units: a multi-label "
-                        "task, each unit its own yes/no decision."
-                    )
+                    self.decide_units_scored_one_by_one(desc)
                 return
         self.decide_task_without_loss()
 
-    def decide_task_like_keras_crossentropy(self) -> None:
+    def decide_units_scored_one_by_one(self, desc: str) -> None:
+        """K > 1 units, each scored on its own by the loss. The loss doesn't make the
+        classes independent; the labels decide: one positive in every row means
+        exclusive classes (argmax), several or none means multi-label."""
         f = self.facts
         size = f.class_axis_size
-        if size is None or size == 1:
-            self.task = "binary"
-        else:
+        rows = f.label_values.rows_one_hot if f.label_values is not None else None
+        if rows is True:
             self.task = "multiclass"
+            self.labels = "one_hot"
+            self.reason(
+                f"The loss ({desc}) scores the {size} units one by one, but every label row "
+                "holds exactly one positive: the classes are exclusive, so the meant "
+                "accuracy is the argmax."
+            )
+            return
+        self.task = "multilabel"
+        if rows is False:
+            self.reason(
+                f"The loss is {desc} over {size} units and some label rows hold several "
+                "positives (or none): a multi-label task, each unit its own yes/no decision."
+            )
+            return
+        self.open_on_label_rows = True
+        self.settled_by = ONE_POSITIVE_PER_ROW
+        self.reason(
+            f"The loss is {desc} over {size} units, each its own yes/no decision: multi-label, "
+            "unless every label row holds exactly one positive (then the classes are "
+            "exclusive and the argmax is meant). The labels settle it."
+        )
+
+    def decide_task_like_keras_crossentropy(self) -> None:
+        f = self.facts
+        if self.units_unknown:
+            self.guess("the output's shape (its class axis)")
+        self.task = "binary" if self.single_unit or self.units_unknown else "multiclass"
         self.reason(
             "The loss is Keras's 'crossentropy' alias, which Keras resolves from shapes; "
             f"the output shape {format_shape(f.output_shape)} makes it {self.task}."
@@ -320,14 +427,41 @@ class _Resolution:
             self.problem(
                 "no_loss",
                 "note",
-                f"{self.output_desc()} has no loss; the task is read from its activation "
-                "and shapes.",
+                f"{self.output_desc()} has no compiled loss; the task is read from its "
+                "activation, its shapes and the labels.",
             )
         elif f.loss is not None:
-            self.reason(f"The loss {f.loss.name!r} is not one Keras ships; reading the output.")
-        if size is None or size == 1:
+            self.reason(f"The loss {f.loss.name!r} is not one Keras ships.")
+        if self.probe is not None and self.probe.exclusive is not None:
+            self.reasons.extend(self.probe.notes)
+            if self.single_unit:
+                self.task = "binary"
+                self.reason("The output has a single unit: binary.")
+            elif self.probe.exclusive:
+                self.task = "multiclass"
+                self.reason("The loss couples the units (one class per row): argmax.")
+            else:
+                self.decide_units_scored_one_by_one("a custom loss")
+            return
+        if self.single_unit:
             self.task = "binary"
             self.reason(f"The output has a single unit {format_shape(f.output_shape)}: binary.")
+            return
+        if self.units_unknown:
+            self.task = "multiclass" if self.labels_are_class_indices() else "binary"
+            self.guess("the output's shape (its class axis)")
+            self.reason(
+                f"The output's shape {format_shape(f.output_shape)} doesn't say how many "
+                f"units it has; read as {self.task} until the first batch shows it."
+            )
+            return
+        if self.labels_are_class_indices():
+            self.task = "multiclass"
+            self.labels = "sparse"
+            self.reason(
+                f"The labels {format_shape(f.label_shape)} are class indices and the output "
+                f"has {size} units: one class per row, so the argmax, whatever the activation."
+            )
             return
         if act == "softmax":
             self.task = "multiclass"
@@ -335,31 +469,33 @@ class _Resolution:
             return
         values = f.label_values
         same_shape = f.label_shape is not None and len(f.label_shape) == f.output_rank
-        if same_shape and f.label_shape[-1] == size and values is not None:
-            if values.rows_one_hot is False and values.values_binary:
-                self.task = "multilabel"
-                self.guessed = True
+        if same_shape and f.label_shape[-1] == size and values is not None and values.values_binary:
+            if values.rows_one_hot:
+                self.task = "multiclass"
+                self.labels = "one_hot"
                 self.reason(
-                    "Guessed from the labels: rows hold several 1s (multi-hot), so the task "
-                    "is multi-label. Pass task='multilabel' or task='multiclass' to be sure."
+                    "Every label row holds exactly one 1: the classes are exclusive, argmax."
                 )
                 return
-        if act == "sigmoid":
             self.task = "multilabel"
             self.reason(
-                f"The output is {size} independent sigmoids: multi-label, one decision each."
+                "Some label rows hold several 1s (or none): multi-label, each unit its own "
+                "yes/no decision."
             )
             return
+        if act == "sigmoid":
+            self.decide_units_scored_one_by_one(f"{size} independent sigmoids")
+            return
         self.task = "multiclass"
-        self.reason(f"The output has {size} units and no loss says otherwise: multiclass, argmax.")
-        if act is None:
-            self.guessed = True
+        self.reason(f"The output has {size} units and no loss says otherwise: read as argmax.")
+        self.guess("the loss (compile one, or pass task= to truacc.auto()) or the labels")
 
     def decide_scale(self) -> None:
         f, o = self.facts, self.overrides
         act = f.activation
         loss = f.loss
         meaning = self.meaning
+        probed_point = self.probe.decision_point if self.probe is not None else None
         if o.from_logits is not None:
             self.scale = "logits" if o.from_logits else "probabilities"
             self.reason(f"from_logits={o.from_logits} was set explicitly.")
@@ -392,7 +528,7 @@ class _Resolution:
                 self.reason(f"(The last layer's activation is {act!r}.)")
         elif loss is not None and meaning is not None and meaning.probabilities:
             self.scale = "probabilities"
-            if act in RAW_ACTIVATIONS and f.has_model:
+            if act == "linear" and f.has_model:
                 self.problem(
                     "probability_loss_on_raw_output",
                     "warning",
@@ -402,9 +538,15 @@ class _Resolution:
                     "`activation='sigmoid'` on the last layer.",
                 )
             self.reason("The loss has from_logits=False: outputs are read as probabilities.")
+        elif probed_point is not None:
+            self.scale = "probabilities" if probed_point == 0.5 else "scores"
+            self.reason(
+                f"Probing the loss showed it decides at {probed_point:g}: outputs are read as "
+                + ("probabilities." if probed_point == 0.5 else "scores decided there.")
+            )
         elif f.output_range is not None:
             low, high = f.output_range
-            self.guessed = True
+            self.guess("from_logits= (whether the outputs are logits or probabilities)")
             if low < 0.0 or high > 1.0:
                 self.scale = "logits"
                 self.reason(
@@ -419,7 +561,7 @@ class _Resolution:
                 )
         else:
             self.scale = "probabilities"
-            self.guessed = True
+            self.guess("from_logits= (whether the outputs are logits or probabilities)")
             self.reason(
                 "Nothing says whether outputs are logits; they were read as probabilities. "
                 "Pass from_logits= to be sure."
@@ -429,7 +571,10 @@ class _Resolution:
     def decision_threshold(self) -> float:
         o = self.overrides
         if self.scale == "scores":
-            return 0.0 if o.threshold is None else float(o.threshold)
+            if o.threshold is not None:
+                return float(o.threshold)
+            probed = self.probe.decision_point if self.probe is not None else None
+            return 0.0 if probed is None else float(probed)
         p = 0.5 if o.threshold is None else float(o.threshold)
         if self.scale == "logits":
             return 0.0 if p == 0.5 else math.log(p / (1.0 - p))
@@ -573,8 +718,10 @@ class _Resolution:
                 )
 
     def check_sequences(self) -> None:
+        """A sequence output (N, T, C) with no mask counts every position. Image maps
+        (N, H, W, C) have no padding, so they get no note."""
         f = self.facts
-        if f.output_rank < 3 or self.task in (None, "none") or f.masked:
+        if f.output_rank != 3 or self.task in (None, "none") or f.masked:
             return
         if self.ignore_class is not None:
             self.reason(f"Positions labelled {self.ignore_class} are ignored, as the loss does.")
@@ -597,3 +744,15 @@ class _Resolution:
             num_classes=self.facts.num_classes,
             ignore_class=self.ignore_class,
         )
+
+    def alternatives(self) -> tuple[AccuracySpec, ...]:
+        """Multi-label and exclusive classes, while the labels haven't settled which."""
+        if not self.open_on_label_rows or self.task != "multilabel":
+            return ()
+        exclusive = AccuracySpec(
+            task="multiclass",
+            labels="one_hot",
+            num_classes=self.facts.num_classes,
+            ignore_class=self.ignore_class,
+        )
+        return (self.spec(), exclusive)

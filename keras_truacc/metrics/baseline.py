@@ -51,7 +51,8 @@ class MajorityBaseline(keras.metrics.Metric):
         mask = keras_mask_of(y_pred)
         y_true = ops.convert_to_tensor(y_true)
         y_pred = ops.convert_to_tensor(y_pred)
-        spec = acc._verdict_for(y_true, y_pred).spec
+        verdict = acc._verdict_for(y_true, y_pred)
+        spec = verdict.spec
         if spec.task == "none":
             return
         if weights is None:
@@ -78,13 +79,21 @@ class MajorityBaseline(keras.metrics.Metric):
         self.counts.assign_add(ops.sum(weighted, axis=axes))
         self.total.assign_add(ops.sum(weights))
         self._task = spec.task
+        self._settles_by_label_rows = verdict.settles_by_label_rows
 
     def result(self):
         task = getattr(self, "_task", None)
         share = ops.divide_no_nan(self.counts, self.total)
+        one_class_per_row = ops.max(share)
+        per_label = ops.mean(ops.maximum(share, 1.0 - share))
+        if getattr(self, "_settles_by_label_rows", False):
+            # Units scored one by one: the companion's labels say whether the
+            # classes are exclusive (every row one positive) or independent.
+            exclusive = ops.equal(self.companion.exact_counts.value("rows_not_one_hot"), 0.0)
+            return ops.where(exclusive, one_class_per_row, per_label)
         if task == "multiclass":
-            return ops.max(share)
-        return ops.mean(ops.maximum(share, 1.0 - share))
+            return one_class_per_row
+        return per_label
 
     def reset_state(self):
         self.counts.assign(ops.zeros((self.num_units,)))

@@ -1,14 +1,27 @@
-"""Exact running counts in float32 variables.
+"""Exact running counts in float32 metric variables, all of a metric's counts in one vector.
 
 A single float32 total stops counting exactly at 2**24 (16.7M) samples: adding
 1 to 16777216.0 gives 16777216.0. Keras's ``Mean``-based accuracies have that
-limit. Here a count is kept as ``high + low``: ``low`` takes each batch's
+limit. Here each count is kept as ``high + low``: ``low`` takes each batch's
 amount, and whole multiples of 2**20 move from ``low`` to ``high``. ``high``
 only ever holds multiples of 2**20, so it is exact up to 2**44 (1.7e13), and
 ``low`` stays small enough that every integer step in it is exact.
 
-Only ``assign_add`` is used, so replicas under ``tf.distribute`` sum their
+All the counts of one metric live in one ``(2, n)`` variable (row 0 ``high``,
+row 1 ``low``), so a batch costs one ``assign_add``, whatever the number of
+counts. Only
+``assign_add`` is used, so replicas under ``tf.distribute`` sum their
 contributions (``aggregation="sum"``) instead of overwriting each other.
+
+>>> import keras
+>>> class Demo(keras.metrics.Metric):
+...     def __init__(self):
+...         super().__init__(name="demo")
+...         self.counts = ExactCounts(self, ("correct", "total"))
+>>> m = Demo()
+>>> m.counts.add(correct=3.0, total=4.0); m.counts.add(total=1.0)
+>>> m.counts.exact()
+{'correct': 3.0, 'total': 5.0}
 """
 
 from __future__ import annotations
@@ -18,32 +31,37 @@ from keras import ops
 CARRY_UNIT = float(2**20)
 
 
-class ExactCount:
-    """A pair of float32 metric variables holding one exact count."""
+class ExactCounts:
+    """Named exact counts, held by ``metric`` in one float32 ``(2, n)`` variable."""
 
-    def __init__(self, metric, name: str):
-        self.high = metric.add_variable(
-            shape=(), initializer="zeros", dtype="float32", name=f"{name}_high"
-        )
-        self.low = metric.add_variable(
-            shape=(), initializer="zeros", dtype="float32", name=f"{name}_low"
+    def __init__(self, metric, names: tuple[str, ...]):
+        self.names = tuple(names)
+        self._index = {name: i for i, name in enumerate(self.names)}
+        self.state = metric.add_variable(
+            shape=(2, len(self.names)), initializer="zeros", dtype="float32", name="counts"
         )
 
-    def add(self, amount) -> None:
-        amount = ops.cast(amount, "float32")
-        new_low = self.low + amount
+    def add(self, **amounts) -> None:
+        """Add each named amount (a scalar tensor or number); the others add 0."""
+        unknown = set(amounts) - set(self._index)
+        if unknown:
+            raise KeyError(f"no such count: {sorted(unknown)}; counts are {self.names}")
+        amount = ops.stack(
+            [ops.cast(amounts.get(name, 0.0), "float32") for name in self.names]
+        )
+        new_low = self.state[1] + amount
         carry = ops.floor(new_low / CARRY_UNIT) * CARRY_UNIT
-        self.high.assign_add(carry)
-        self.low.assign_add(amount - carry)
+        self.state.assign_add(ops.stack([carry, amount - carry]))
 
-    def value(self):
-        """The count as one float32 tensor (rounded past 2**24; fine for ratios)."""
-        return self.high + self.low
+    def value(self, name: str):
+        """One count as a float32 tensor (rounded past 2**24; fine for ratios)."""
+        i = self._index[name]
+        return self.state[0, i] + self.state[1, i]
 
-    def exact(self) -> float:
-        """The exact count, as a Python float (float64)."""
-        return float(ops.convert_to_numpy(self.high)) + float(ops.convert_to_numpy(self.low))
+    def exact(self) -> dict:
+        """Every count exactly, as Python floats (float64)."""
+        high, low = ops.convert_to_numpy(self.state).astype("float64")
+        return {name: float(high[i] + low[i]) for i, name in enumerate(self.names)}
 
     def reset(self) -> None:
-        self.high.assign(0.0)
-        self.low.assign(0.0)
+        self.state.assign(ops.zeros((2, len(self.names)), dtype="float32"))

@@ -14,12 +14,29 @@ from keras_truacc.decision.facts import OutputFacts
 from keras_truacc.decision.label_values import describe_labels
 from keras_truacc.decision.resolver import AccuracySpec, Overrides, Verdict, resolve
 from keras_truacc.messages import GuessWarning, OnceRegistry, TruAccWarning, warn
-from keras_truacc.metrics.counters import ExactCount
+from keras_truacc.metrics.counters import ExactCounts
 from keras_truacc.model_facts import model_output_facts
 
 # Problems that make any accuracy meaningless for this batch shape: raised at
 # trace time, before Keras fails deep inside its own code.
 _FATAL_PROBLEMS = {"shape_mismatch", "string_labels", "label_form_mismatch"}
+
+# Everything one update counts, in one exact vector (see ``counters``):
+# - correct, total: the accuracy itself;
+# - correct_if_exclusive, rows_not_one_hot: while the labels settle whether units
+#   scored one by one are exclusive classes (argmax) or labels (per-label);
+# - nonfinite_outputs, invalid_labels: bad values, read and explained by the monitor;
+# - padding_like: sequence positions in runs of label 0 that reach the start or the
+#   end of their sequence, as padding does (the monitor's padding warning).
+COUNTS = (
+    "correct",
+    "total",
+    "correct_if_exclusive",
+    "rows_not_one_hot",
+    "nonfinite_outputs",
+    "invalid_labels",
+    "padding_like",
+)
 
 
 def keras_mask_of(tensor):
@@ -89,14 +106,7 @@ class TrueAccuracy(keras.metrics.Metric):
         )
         self.average = average
         self._saved_spec = AccuracySpec(**resolved) if resolved else None
-        self.correct = ExactCount(self, "correct")
-        self.total = ExactCount(self, "total")
-        self.nonfinite_outputs = self.add_variable(
-            shape=(), initializer="zeros", dtype="float32", name="nonfinite_outputs"
-        )
-        self.invalid_labels = self.add_variable(
-            shape=(), initializer="zeros", dtype="float32", name="invalid_labels"
-        )
+        self.exact_counts = ExactCounts(self, COUNTS)
         self._binding: Binding | None = None
         self._verdicts: dict = {}
         self._once = OnceRegistry()
@@ -117,7 +127,12 @@ class TrueAccuracy(keras.metrics.Metric):
         binding = self._binding or find_binding(self)
         if binding is not None:
             self._binding = binding
-            base = model_output_facts(binding.model, binding.output_index)
+            base = model_output_facts(
+                binding.model,
+                binding.output_index,
+                output_shape=tuple(y_pred.shape),
+                label_shape=tuple(y_true.shape),
+            )
         else:
             base = OutputFacts(output_shape=tuple(y_pred.shape))
         facts = dataclasses.replace(
@@ -163,9 +178,15 @@ class TrueAccuracy(keras.metrics.Metric):
                 warn(f"truacc ({self.name}): {problem.message}", TruAccWarning)
         if verdict.guessed and self._once.first("guessed"):
             guesses = " ".join(r for r in verdict.reasons if "uess" in r or "Nothing says" in r)
+            where = (
+                "the model's facts don't settle which accuracy is meant"
+                if self._binding is not None
+                else "no model was found for this metric"
+            )
+            settle = f" What would settle it: {verdict.settled_by}." if verdict.settled_by else ""
             warn(
-                f"truacc ({self.name}): no model was found for this metric, so it "
-                f"guessed: {guesses or verdict.spec.describe()}",
+                f"truacc ({self.name}): {where}, so it guessed: "
+                f"{guesses or verdict.spec.describe()}{settle}",
                 GuessWarning,
             )
 
@@ -176,14 +197,26 @@ class TrueAccuracy(keras.metrics.Metric):
         y_true = ops.convert_to_tensor(y_true) if not _is_tensor(y_true) else y_true
         mask = keras_mask_of(y_pred)
         y_pred = ops.convert_to_tensor(y_pred) if not _is_tensor(y_pred) else y_pred
-        spec = self._verdict_for(y_true, y_pred).spec
+        verdict = self._verdict_for(y_true, y_pred)
+        spec = verdict.spec
         if spec.task == "none":
             return
         hits = self._hits(spec, y_true, y_pred)
         weights = self._weights(spec, hits, y_true, sample_weight, mask)
-        self.correct.add(ops.sum(hits * weights))
-        self.total.add(ops.sum(weights))
-        self._check_values(spec, y_true, y_pred, weights)
+        amounts = {"correct": ops.sum(hits * weights), "total": ops.sum(weights)}
+        if verdict.settles_by_label_rows:
+            exclusive = functional.argmax_hits(y_true, y_pred, "one_hot")
+            counted = ops.cast(ops.greater(weights, 0.0), "float32")
+            amounts["correct_if_exclusive"] = ops.sum(exclusive * weights)
+            amounts["rows_not_one_hot"] = ops.sum(
+                functional.rows_without_one_positive(y_true) * counted
+            )
+        amounts.update(self._value_checks(spec, y_true, y_pred, weights))
+        if self._watches_padding(verdict, mask):
+            amounts["padding_like"] = ops.sum(
+                functional.edge_runs_of_zero(self._label_positions(spec, y_true)) * weights
+            )
+        self.exact_counts.add(**amounts)
         self._last_weights = (given, weights)
 
     def weights_for(self, y_true, y_pred, sample_weight):
@@ -208,6 +241,12 @@ class TrueAccuracy(keras.metrics.Metric):
             )
         return functional.binary_hits(y_true, y_pred, spec.decision_threshold)
 
+    def _label_positions(self, spec, y_true):
+        """Class indices per position: the labels themselves, or the argmax of one-hot rows."""
+        if (spec.labels or "sparse") == "sparse":
+            return functional.sparse_label_positions(y_true, len(y_true.shape))
+        return ops.cast(ops.argmax(ops.cast(y_true, "float32"), axis=-1), "int32")
+
     def _weights(self, spec, hits, y_true, sample_weight, mask):
         weights = ops.ones_like(hits)
         for extra in (sample_weight, mask):
@@ -215,17 +254,29 @@ class TrueAccuracy(keras.metrics.Metric):
                 continue
             extra = ops.cast(ops.convert_to_tensor(extra), "float32")
             weights = weights * _broadcast_like(extra, hits)
-        if spec.ignore_class is not None and spec.task == "multiclass" and spec.labels == "sparse":
-            labels = functional.sparse_label_positions(y_true, len(hits.shape))
+        if spec.ignore_class is not None and spec.task == "multiclass":
+            if (spec.labels or _label_form(y_true, hits)) == "sparse":
+                labels = functional.sparse_label_positions(y_true, len(hits.shape))
+            else:
+                labels = ops.cast(ops.argmax(ops.cast(y_true, "float32"), axis=-1), "int32")
             weights = weights * ops.cast(ops.not_equal(labels, spec.ignore_class), "float32")
         return weights
 
-    def _check_values(self, spec, y_true, y_pred, weights):
+    def _watches_padding(self, verdict, mask) -> bool:
+        """Sequences (N, T, C) of classes with nothing that excludes padding."""
+        spec = verdict.spec
+        return (
+            spec.task == "multiclass"
+            and spec.ignore_class is None
+            and mask is None
+            and verdict.facts is not None
+            and verdict.facts.output_rank == 3
+        )
+
+    def _value_checks(self, spec, y_true, y_pred, weights) -> dict:
         """Count bad values in-graph; the monitor reads and explains them."""
         finite = ops.all(ops.isfinite(ops.cast(y_pred, "float32")), axis=-1)
-        self.nonfinite_outputs.assign_add(
-            ops.sum(ops.cast(ops.logical_not(finite), "float32"))
-        )
+        amounts = {"nonfinite_outputs": ops.sum(ops.cast(ops.logical_not(finite), "float32"))}
         bad = None
         if spec.task == "multiclass" and (spec.labels or "") == "sparse":
             labels = functional.sparse_label_positions(y_true, len(weights.shape))
@@ -237,25 +288,37 @@ class TrueAccuracy(keras.metrics.Metric):
             labels = ops.cast(y_true, "float32")
             bad = ops.logical_or(ops.less(labels, -1.0), ops.greater(labels, 1.0))
         if bad is not None:
-            self.invalid_labels.assign_add(ops.sum(ops.cast(bad, "float32")))
+            amounts["invalid_labels"] = ops.sum(ops.cast(bad, "float32"))
+        return amounts
 
     def result(self):
-        return ops.divide_no_nan(self.correct.value(), self.total.value())
+        verdict = self.verdict
+        if verdict is not None and verdict.spec.task == "none":
+            return ops.convert_to_tensor(float("nan"))  # no score: not a classification
+        total = self.exact_counts.value("total")
+        plain = ops.divide_no_nan(self.exact_counts.value("correct"), total)
+        if verdict is not None and verdict.settles_by_label_rows:
+            exclusive = ops.divide_no_nan(self.exact_counts.value("correct_if_exclusive"), total)
+            labels_exclusive = ops.equal(self.exact_counts.value("rows_not_one_hot"), 0.0)
+            return ops.where(labels_exclusive, exclusive, plain)
+        return plain
+
+    def settled_verdict(self) -> Verdict | None:
+        """The verdict, settled by the label rows counted so far where it was open."""
+        verdict = self.verdict
+        if verdict is None or not verdict.settles_by_label_rows:
+            return verdict
+        counts = self.counts()
+        if counts["total"] == 0:
+            return verdict
+        return verdict.settle_by_label_rows(counts["rows_not_one_hot"] == 0, int(counts["total"]))
 
     def reset_state(self):
-        self.correct.reset()
-        self.total.reset()
-        self.nonfinite_outputs.assign(0.0)
-        self.invalid_labels.assign(0.0)
+        self.exact_counts.reset()
 
     def counts(self) -> dict:
-        """Exact counts as Python numbers: correct, total and the bad-value counters."""
-        return {
-            "correct": self.correct.exact(),
-            "total": self.total.exact(),
-            "nonfinite_outputs": float(ops.convert_to_numpy(self.nonfinite_outputs)),
-            "invalid_labels": float(ops.convert_to_numpy(self.invalid_labels)),
-        }
+        """Exact counts as Python numbers: correct, total and the checks' counters."""
+        return self.exact_counts.exact()
 
     def get_config(self):
         config = {
