@@ -82,25 +82,30 @@ def expected_label_shape(facts):
     return shape
 
 
-def inspect(model, y=None) -> Report:
+def inspect(model, y=None, x=None) -> Report:
     """Report on every output of a compiled ``model``.
 
     ``y`` (optional): labels, as given to ``fit`` (an array, or a list/dict for
-    several outputs). With them the report also checks label shapes and values.
+    several outputs). With them the report also checks label shapes and values,
+    and settles what only labels can (one positive per row: exclusive classes).
+
+    ``x`` (optional): a few input rows, as given to ``fit``. A subclassed model
+    says nothing about its outputs until it is called; with ``x`` the model is
+    called once on up to 32 rows (``training=False``) and the outputs' real shapes
+    are used. Without either, the report says what it could not see.
     """
     outputs = []
-    count = output_count(model)
+    shapes = _output_shapes_from_inputs(model, x)
+    count = len(shapes) if shapes else output_count(model)
     labels = _labels_per_output(model, y, count)
     user_metrics = user_metrics_per_output(model, count)
     for index in range(count):
-        facts = model_output_facts(model, index)
+        shape = shapes[index] if shapes else None
+        facts = _facts_for_output(model, index, shape, labels[index])
         if count > 1:
-            facts = dataclasses.replace(facts, output_name=output_name(model, index))
-        if labels[index] is not None:
-            values = labels[index]
-            facts = facts.with_labels(values.shape, str(values.dtype), describe_labels(values))
-        else:
-            facts = facts.with_labels(expected_label_shape(facts), "unknown (no labels given)")
+            facts = dataclasses.replace(
+                facts, output_name=output_name(model, index) or f"output_{index + 1}"
+            )
         verdict = resolve(facts)
         reports = []
         for key, weighted, metric in user_metrics[index]:
@@ -110,8 +115,41 @@ def inspect(model, y=None) -> Report:
             reports.append(
                 MetricReport(key, index, weighted, computation, judge(computation, verdict))
             )
-        outputs.append(OutputReport(index, output_name(model, index), verdict, tuple(reports)))
+        outputs.append(OutputReport(index, facts.output_name, verdict, tuple(reports)))
     return Report(tuple(outputs))
+
+
+def _facts_for_output(model, index, output_shape, labels):
+    """The output's facts with its labels, or with the labels its loss expects.
+
+    A loss Keras doesn't ship is probed with the labels' shape; with no labels,
+    with class indices first, then with labels shaped like the output.
+    """
+    if labels is not None:
+        facts = model_output_facts(model, index, output_shape, labels.shape)
+        return facts.with_labels(labels.shape, str(labels.dtype), describe_labels(labels))
+    facts = model_output_facts(model, index, output_shape)
+    no_labels = "unknown (no labels given)"
+    if facts.loss is None or not facts.loss.name.startswith("custom:"):
+        return facts.with_labels(expected_label_shape(facts), no_labels)
+    shape = tuple(facts.output_shape)
+    for label_shape in (shape[:-1], shape):
+        probed = model_output_facts(model, index, output_shape, label_shape)
+        if probed.loss.probe is not None and not probed.loss.probe.failed:
+            return probed.with_labels(label_shape, no_labels)
+    return probed.with_labels(shape, no_labels)
+
+
+def _output_shapes_from_inputs(model, x):
+    """Output shapes (batch axis ``None``) from calling ``model`` on a few rows of ``x``."""
+    if x is None:
+        return None
+    import keras
+
+    rows = keras.tree.map_structure(lambda a: a[:32], x)
+    outputs = model(rows, training=False)
+    flat = keras.tree.flatten(outputs) if keras.tree.is_nested(outputs) else [outputs]
+    return [(None,) + tuple(o.shape)[1:] for o in flat]
 
 
 def _labels_per_output(model, y, count):
@@ -206,12 +244,19 @@ def render(report: Report) -> str:
         loss_text = "none" if loss is None else loss.name + (
             f" (from_logits={loss.from_logits})" if loss.from_logits else ""
         )
+        if loss is not None and loss.found_as:
+            loss_text += f", not compiled: found as the model's {loss.found_as}"
         lines.append(f"    loss        {loss_text}")
         lines.append(f"    activation  {f.activation or 'unknown'}")
-        lines.append(f"    output      shape {format_shape(f.output_shape)}, {f.output_dtype}")
+        shape_text = format_shape(f.output_shape)
+        if f.output_rank >= 2 and f.class_axis_size is None:
+            shape_text += " (its class axis is unknown until the model is called: pass x=)"
+        lines.append(f"    output      shape {shape_text}, {f.output_dtype}")
         lines.append(f"    labels      shape {format_shape(f.label_shape)}, {f.label_dtype}")
         v = out.verdict
         lines.append(f"  correct accuracy: {v.spec.describe()}" + (" (guessed)" if v.guessed else ""))
+        if v.settled_by:
+            lines.append(f"    open until known: {v.settled_by}")
         for reason in v.reasons:
             lines.append(f"    - {reason}")
         if not out.metrics:

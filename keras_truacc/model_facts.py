@@ -50,7 +50,7 @@ def output_specs(model):
         spec_in = keras.tree.map_shape_structure(
             lambda shape: keras.KerasTensor((None,) + tuple(shape)[1:]), input_shape
         )
-        spec_out = keras.backend.compute_output_spec(model, spec_in)
+        spec_out = model.compute_output_spec(spec_in)
     except Exception:  # a model that can't be called symbolically: say "unknown"
         return None
     specs = [(tuple(t.shape), str(t.dtype)) for t in keras.tree.flatten(spec_out)]

@@ -165,6 +165,10 @@ class TrueAccuracy(keras.metrics.Metric):
         verdict = resolve(facts, self.overrides)
         if self._binding is None and self._saved_spec is not None and not verdict.errors:
             verdict = dataclasses.replace(verdict, spec=self._saved_spec, guessed=False)
+        if _in_symbolic_build():
+            # Keras building metric state from shapes (no values: a loss can't be
+            # probed there). Decide for now; the first real step decides again.
+            return verdict
         self._report(verdict)
         self._verdicts[key] = verdict
         return verdict
@@ -353,6 +357,15 @@ def auto(name: str = "accuracy", **overrides) -> TrueAccuracy:
     ``average``) always win over what the model says.
     """
     return TrueAccuracy(name=name, **overrides)
+
+
+def _in_symbolic_build() -> bool:
+    """Whether Keras is tracing shapes only (``compute_output_spec``), not a step."""
+    try:
+        from keras.src.backend.common.symbolic_scope import in_symbolic_scope
+    except ImportError:  # older Keras 3: no such scope, nothing to tell apart
+        return False
+    return in_symbolic_scope()
 
 
 def _reject_strings(y_true) -> None:
