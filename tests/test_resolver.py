@@ -152,3 +152,77 @@ def test_unit_axis_activation_shape_combinations_never_crash():
                 for labels in [None, out, out[:-1] if len(out) > 1 else out]:
                     v = resolve(OutputFacts(out, activation=act, loss=loss, label_shape=labels, has_model=True))
                     assert v.spec.task in ("binary", "multiclass", "multilabel", "none")
+
+
+# -- issue 10: certain, open or guessed -------------------------------------------
+
+from keras_truacc.decision.facts import LossProbe  # noqa: E402
+from keras_truacc.decision.keras_choice import MetricComputation, judge  # noqa: E402
+
+ARGMAX = MetricComputation("sparse_categorical", "accuracy")
+BINARY_05 = MetricComputation("binary", "binary_accuracy", threshold=0.5)
+
+
+def custom(probe):
+    return LossFacts("custom:MaskedLoss", probe=probe)
+
+
+def test_a_probed_custom_loss_decides_task_scale_and_ignored_label():
+    masked = custom(LossProbe(exclusive=True, ignored_label=0, notes=("Probing showed 0 is ignored.",)))
+    v = resolve(facts((None, 20, 5), None, masked, (None, 20)))
+    assert (v.task, v.spec.labels, v.spec.ignore_class, v.certain) == ("multiclass", "sparse", 0, True)
+    assert "Probing showed 0 is ignored." in v.reasons
+    assert "unmasked_sequence" not in problem_codes(v)
+    logits = custom(LossProbe(exclusive=False, decision_point=0.0))
+    v = resolve(facts((None, 1), None, logits, (None, 1)))
+    assert (v.task, v.spec.decision_threshold, v.certain) == ("binary", 0.0, True)
+    assert judge(BINARY_05, v).correct is False
+
+
+def test_a_failed_probe_says_so_and_falls_back():
+    failed = custom(LossProbe(failed=True, notes=("Probing the loss failed (TypeError: x).",)))
+    v = resolve(facts((None, 1), None, failed, (None, 1)))
+    assert "Probing the loss failed (TypeError: x)." in v.reasons
+    assert v.guessed and judge(BINARY_05, v).correct is None
+
+
+def test_class_index_labels_mean_argmax_whatever_the_activation():
+    v = resolve(facts((None, 10), None, None, (None,)))
+    assert (v.task, v.spec.labels, v.certain) == ("multiclass", "sparse", True)
+    assert judge(ARGMAX, v).correct is True
+
+
+def test_an_unknown_class_axis_is_not_a_single_unit():
+    v = resolve(facts((None, None), None, None, (None, None)))
+    assert v.guessed and "shape" in v.settled_by
+    judgement = judge(BINARY_05, v)
+    assert judgement.correct is None and "Can't tell" in judgement.cause
+
+
+def test_an_unknown_activation_is_not_a_missing_one():
+    unknown = resolve(facts((None, 1), None, BCE, (None, 1)))
+    linear = resolve(facts((None, 1), "linear", BCE, (None, 1)))
+    assert "probability_loss_on_raw_output" not in problem_codes(unknown)
+    assert "probability_loss_on_raw_output" in problem_codes(linear)
+
+
+@pytest.mark.parametrize("negative", [0, -1])
+def test_one_positive_per_label_row_makes_units_scored_one_by_one_exclusive(negative):
+    rows = np.full((6, 10), negative)
+    rows[np.arange(6), [0, 3, 9, 2, 2, 5]] = 1
+    loss = LossFacts("squared_hinge") if negative else BCE
+    v = resolve(facts((None, 10), "linear" if negative else "sigmoid", loss, (None, 10),
+                      label_values=describe_labels(rows)))
+    assert (v.task, v.spec.labels, v.certain) == ("multiclass", "one_hot", True)
+    assert v.keras_is_wrong is False  # Keras's argmax 'acc' is right here
+
+
+def test_an_open_verdict_settles_by_label_rows():
+    v = resolve(facts((None, 10), "linear", LossFacts("squared_hinge"), (None, 10)))
+    assert not v.certain and v.settles_by_label_rows
+    assert judge(MetricComputation("categorical", "acc"), v).correct is None
+    exclusive = v.settle_by_label_rows(True, 100)
+    assert exclusive.task == "multiclass" and exclusive.certain
+    assert judge(MetricComputation("categorical", "acc"), exclusive).correct is True
+    independent = v.settle_by_label_rows(False, 100)
+    assert independent.task == "multilabel" and independent.keras_is_wrong

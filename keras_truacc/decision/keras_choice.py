@@ -98,7 +98,8 @@ def judge(computation: MetricComputation, verdict) -> Judgement:
         return Judgement(None, f"Can't tell yet whether {name} is right: that depends on "
                                f"{verdict.settled_by}.")
     judgement = _judge_against(computation, verdict.spec, verdict.facts)
-    if judgement.correct is False and getattr(verdict, "guessed", False):
+    guessed = getattr(verdict, "guessed", False)
+    if guessed and judgement.correct is not None and computation.kind != "truacc":
         settled_by = getattr(verdict, "settled_by", None) or "the loss or the output activation"
         return Judgement(
             None,

@@ -432,6 +432,10 @@ class _Resolution:
             )
         elif f.loss is not None:
             self.reason(f"The loss {f.loss.name!r} is not one Keras ships.")
+            probe = f.loss.probe
+            if probe is not None and (probe.failed or probe.exclusive is None):
+                self.reasons.extend(probe.notes)
+                self.reason("So the task is read from the activation, the shapes and the labels.")
         if self.probe is not None and self.probe.exclusive is not None:
             self.reasons.extend(self.probe.notes)
             if self.single_unit:
