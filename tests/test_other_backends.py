@@ -17,6 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIOS = [
     "tests/test_bad_input.py",
     "tests/test_pitfalls.py",
+    "tests/test_real_model_cases.py",
     "tests/test_auto_metric.py::test_binary_logits_threshold_at_zero_even_when_logits_sit_in_0_1",
     "tests/test_auto_metric.py::test_multilabel_per_label_and_exact_match",
     "tests/test_auto_metric.py::test_sequences_with_a_mask_count_real_tokens_only",

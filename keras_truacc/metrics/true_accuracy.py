@@ -131,7 +131,8 @@ class TrueAccuracy(keras.metrics.Metric):
                 binding.model,
                 binding.output_index,
                 output_shape=tuple(y_pred.shape),
-                label_shape=tuple(y_true.shape),
+                # No probing while Keras traces shapes only: there are no values.
+                label_shape=None if _in_symbolic_build() else tuple(y_true.shape),
             )
         else:
             base = OutputFacts(output_shape=tuple(y_pred.shape))

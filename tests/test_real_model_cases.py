@@ -1,0 +1,337 @@
+"""Issue 10, case by case: the models people actually write (pitfalls 10-19).
+
+Each test is one case from the issue's "Why" list or its points 7-9, small
+enough to run in a second or two, and checked against numpy on model.predict.
+The corpus in tests/corpus/ runs the same kinds of model as adapted from
+public Keras examples.
+"""
+
+import warnings
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+import keras_truacc as truacc
+from tests import reference as ref
+
+BACKEND = keras.backend.backend()
+
+
+def fit(model, x, y, epochs=3, monitor=None, **kw):
+    monitor = monitor or truacc.TruAccMonitor(summary=False)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        history = model.fit(x, y, epochs=epochs, batch_size=32, verbose=0, callbacks=[monitor], **kw)
+    ours = [w for w in seen if issubclass(w.category, truacc.TruAccWarning)]
+    return {k: v[-1] for k, v in history.history.items()}, ours
+
+
+def messages(warned, category=truacc.TruAccWarning):
+    return [str(w.message) for w in warned if issubclass(w.category, category)]
+
+
+def tagging_data(rng, n=360, t=12, tags=5):
+    """Token ids and tags, padded with 0 at the end (tags 1..4 are real)."""
+    lengths = rng.integers(4, t + 1, size=n)
+    tokens = rng.integers(1, 30, size=(n, t))
+    labels = tokens % (tags - 1) + 1
+    for row, length in enumerate(lengths):
+        tokens[row, length:] = 0
+        labels[row, length:] = 0
+    return tokens.astype("int32"), labels.astype("int32")
+
+
+class NonPaddingTokenLoss(keras.losses.Loss):
+    """keras-io's NER example loss: SCCE with the padding positions (label 0) left out."""
+
+    def __init__(self, name="custom_ner_loss"):
+        super().__init__(name=name)
+
+    def call(self, y_true, y_pred):
+        loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=False, reduction=None)
+        loss = loss_fn(y_true, y_pred)
+        mask = ops.cast(y_true > 0, dtype="float32")
+        return ops.sum(loss * mask) / ops.sum(mask)
+
+
+def test_padding_a_custom_loss_ignores_is_ignored_by_every_figure(rng):
+    """Why 1: a custom Loss that masks label 0; no mask in the model."""
+    tokens, labels = tagging_data(rng)
+
+    class Tagger(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.embed = keras.layers.Embedding(30, 8)
+            self.dense = keras.layers.Dense(5, activation="softmax")
+
+        def call(self, x):
+            return self.dense(self.embed(x))
+
+    model = Tagger()
+    model.compile("adam", NonPaddingTokenLoss(), metrics=[truacc.auto(name="auto")])
+    logs, warned = fit(model, tokens[:280], labels[:280], validation_data=(tokens[280:], labels[280:]))
+    p = model.predict(tokens[280:], verbose=0)
+    expected = ref.argmax_accuracy(labels[280:], p, valid=labels[280:] != 0)
+    assert logs["val_true_accuracy"] == pytest.approx(expected, abs=1e-6)
+    assert logs["val_auto"] == pytest.approx(expected, abs=1e-6)
+    assert messages(warned, truacc.DataWarning) == []
+    report = truacc.inspect(model, y=labels[:8], x=tokens[:8])
+    assert report.outputs[0].verdict.spec.ignore_class == 0
+    assert any("Probing" in r for r in report.outputs[0].verdict.reasons)
+
+
+def test_subclassed_model_without_compiled_loss_reads_the_step_and_the_loss_attribute(rng):
+    """Why 2: logits from a nested model, no compiled loss, SparseCategoricalAccuracy."""
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.body = keras.Sequential([keras.layers.Dense(16, activation="relu"), keras.layers.Dense(10)])
+            self.loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+        def call(self, x):
+            return self.body(x)
+
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+            return self.loss_fn(y, y_pred)
+
+    x = rng.normal(size=(320, 6)).astype("float32")
+    y = (x @ rng.normal(size=(6, 10))).argmax(-1)
+    model = Net()
+    model.compile("adam", metrics=[keras.metrics.SparseCategoricalAccuracy(), truacc.auto(name="auto")])
+    logs, warned = fit(model, x[:240], y[:240], validation_data=(x[240:], y[240:]))
+    expected = ref.argmax_accuracy(y[240:], model.predict(x[240:], verbose=0))
+    assert logs["val_true_accuracy"] == pytest.approx(expected, abs=1e-6)
+    assert logs["val_auto"] == pytest.approx(expected, abs=1e-6)
+    assert messages(warned, truacc.GuessWarning) == []
+    report = truacc.inspect(model)
+    assert report.wrong == ()
+    assert report.outputs[0].verdict.spec.task == "multiclass"
+    assert "found as the model's attribute `loss_fn`" in str(report)
+
+
+def test_activation_inside_a_custom_layer_is_unknown_not_absent(rng):
+    """Why 3: the sigmoid sits in a custom Layer; the loss says probabilities."""
+
+    class SigmoidHead(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = keras.layers.Dense(1)
+
+        def call(self, x):
+            return ops.sigmoid(self.dense(x))
+
+    inputs = keras.Input((6,))
+    model = keras.Model(inputs, SigmoidHead()(keras.layers.Dense(8, activation="relu")(inputs)))
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy", truacc.auto(name="auto")])
+    x = rng.normal(size=(300, 6)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    logs, warned = fit(model, x, y, validation_split=0.2, epochs=6)
+    assert not [m for m in messages(warned) if "activation" in m]
+    assert logs["val_auto"] == pytest.approx(
+        ref.binary_accuracy(y[240:], model.predict(x[240:], verbose=0), 0.5), abs=1e-6)
+
+
+def test_sequential_without_input_logs_every_key(rng):
+    """Why 4: built on the first batch; multi-label keys must not depend on it."""
+    x = rng.normal(size=(300, 8)).astype("float32")
+    y = (x[:, :4] > 0).astype("float32")
+    model = keras.Sequential([keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(4, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["binary_accuracy"])
+    logs, warned = fit(model, x, y, validation_split=0.2)
+    for key in ("true_accuracy", "true_exact_match", "majority_baseline"):
+        assert key in logs and "val_" + key in logs
+    p = model.predict(x[240:], verbose=0)
+    assert logs["val_true_accuracy"] == pytest.approx(ref.per_label_accuracy(y[240:], p, 0.5), abs=1e-6)
+    assert logs["val_true_exact_match"] == pytest.approx(ref.exact_match_accuracy(y[240:], p, 0.5), abs=1e-6)
+    assert messages(warned, truacc.AccuracyMismatchWarning) == []
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="the step uses tf.GradientTape, as keras-io's does")
+def test_custom_train_step_is_said_once_and_not_called_empty_data(rng):
+    """Why 5: own train_step/test_step with its own metric list."""
+    import tensorflow as tf
+
+    class CustomModel(keras.Model):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.loss_tracker = keras.metrics.Mean(name="loss")
+            self.acc = truacc.auto(name="acc").bind(self)
+
+        def train_step(self, data):
+            x, y = data
+            with tf.GradientTape() as tape:
+                y_pred = self(x, training=True)
+                loss = keras.losses.binary_crossentropy(y, y_pred)
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply(grads, self.trainable_variables)
+            self.loss_tracker.update_state(loss)
+            self.acc.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+        def test_step(self, data):
+            x, y = data
+            y_pred = self(x, training=False)
+            self.loss_tracker.update_state(keras.losses.binary_crossentropy(y, y_pred))
+            self.acc.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+        @property
+        def metrics(self):
+            return [self.loss_tracker, self.acc]
+
+    inputs = keras.Input((8,))
+    model = CustomModel(inputs, keras.layers.Dense(1)(inputs))
+    model.compile("adam", loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    x = rng.normal(size=(400, 8)).astype("float32")
+    y = (x[:, :1] > 0.3).astype("float32")
+    logs, warned = fit(model, x[:320], y[:320], validation_data=(x[320:], y[320:]))
+    said = messages(warned)
+    assert len([m for m in said if "does not update the compiled metrics" in m]) == 1
+    assert not [m for m in said if "no samples" in m]
+    # The step's own auto(), bound to the model, reads its loss: logits decided at 0.
+    assert logs["val_acc"] == pytest.approx(
+        ref.binary_accuracy(y[320:], model.predict(x[320:], verbose=0), 0.0), abs=1e-6)
+
+
+def test_segmentation_maps_get_no_sequence_note():
+    """Why 6: an (N, H, W, C) softmax map is an image, not a padded sequence."""
+    inputs = keras.Input((8, 8, 3))
+    outputs = keras.layers.Conv2D(4, 1, activation="softmax")(inputs)
+    model = keras.Model(inputs, outputs)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    codes = [p.code for p in truacc.inspect(model).outputs[0].verdict.problems]
+    assert "unmasked_sequence" not in codes
+    sequence = keras.Sequential([keras.Input((7, 3)), keras.layers.Dense(4, activation="softmax")])
+    sequence.compile("adam", "sparse_categorical_crossentropy")
+    assert "unmasked_sequence" in [p.code for p in truacc.inspect(sequence).outputs[0].verdict.problems]
+
+
+def test_one_hot_hinge_labels_make_classes_exclusive(rng):
+    """Why 7: squared_hinge on 10 units, ±1 labels with one +1 per row (BinaryNet)."""
+    x = rng.normal(size=(500, 8)).astype("float32")
+    classes = (x @ rng.normal(size=(8, 10))).argmax(-1)
+    y = np.eye(10, dtype="float32")[classes] * 2 - 1
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(32, activation="tanh"),
+                              keras.layers.Dense(10)])
+    model.compile("adam", "squared_hinge", metrics=["acc", truacc.auto(name="auto")])
+    logs, warned = fit(model, x[:400], y[:400], validation_data=(x[400:], y[400:]), epochs=8)
+    p = model.predict(x[400:], verbose=0)
+    expected = ref.argmax_accuracy(classes[400:], p)
+    assert logs["val_true_accuracy"] == pytest.approx(expected, abs=1e-6)
+    assert logs["val_auto"] == pytest.approx(expected, abs=1e-6)
+    assert logs["val_acc"] == pytest.approx(expected, abs=1e-6)  # Keras's argmax is right here
+    share = np.bincount(classes[400:], minlength=10) / 100
+    assert logs["val_majority_baseline"] == pytest.approx(share.max(), abs=1e-6)
+    assert messages(warned, truacc.AccuracyMismatchWarning) == []
+    assert messages(warned, truacc.BaselineWarning) == []
+
+
+def test_zero_sample_weights_are_a_mask_even_for_the_unweighted_figure(rng):
+    """Why 8: padding left out only by sample_weight = (labels != 0)."""
+    tokens, labels = tagging_data(rng)
+    weights = (labels != 0).astype("float32")
+    model = keras.Sequential([keras.Input((12,)), keras.layers.Embedding(30, 8),
+                              keras.layers.Dense(5, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
+    logs, warned = fit(model, tokens[:280], labels[:280], sample_weight=weights[:280],
+                       validation_data=(tokens[280:], labels[280:], weights[280:]), epochs=4)
+    p = model.predict(tokens[280:], verbose=0)
+    expected = ref.argmax_accuracy(labels[280:], p, valid=weights[280:])
+    assert logs["val_true_accuracy"] == pytest.approx(expected, abs=1e-6)
+    assert logs["val_accuracy"] == pytest.approx(expected, abs=1e-6)
+    real = labels[280:][weights[280:] > 0]
+    assert logs["val_majority_baseline"] == pytest.approx(np.bincount(real).max() / real.size, abs=1e-6)
+    assert messages(warned, truacc.AccuracyMismatchWarning) == []
+    assert messages(warned, truacc.DataWarning) == []
+
+
+def test_tuple_outputs_of_a_subclassed_model(rng):
+    """Why 9: `call` returns a tuple; model.outputs is empty."""
+
+    class TwoHeads(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = keras.layers.Dense(16, activation="relu")
+            self.classes = keras.layers.Dense(10)
+            self.flag = keras.layers.Dense(1, activation="sigmoid")
+
+        def call(self, x):
+            h = self.hidden(x)
+            return self.classes(h), self.flag(h)
+
+    x = rng.normal(size=(320, 6)).astype("float32")
+    y1 = (x @ rng.normal(size=(6, 10))).argmax(-1)
+    y2 = (x[:, :1] > 0).astype("float32")
+    model = TwoHeads()
+    model.compile("adam", [keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                           "binary_crossentropy"], metrics=[["accuracy"], ["accuracy"]])
+    logs, warned = fit(model, x[:240], (y1[:240], y2[:240]), validation_data=(x[240:], (y1[240:], y2[240:])))
+    logits, flag = model.predict(x[240:], verbose=0)
+    assert logs["val_output_1_true_accuracy"] == pytest.approx(ref.argmax_accuracy(y1[240:], logits), abs=1e-6)
+    assert logs["val_output_2_true_accuracy"] == pytest.approx(ref.binary_accuracy(y2[240:], flag, 0.5), abs=1e-6)
+    assert messages(warned, truacc.MonitorDisabledWarning) == []
+    report = truacc.inspect(model)
+    assert len(report.outputs) == 2 and report.wrong == ()
+
+
+def test_explicit_ignore_class_holds_for_one_hot_labels_and_padding_is_warned(rng):
+    """Why 10 and pitfall 19: one-hot labels padded as class 0, plain CCE, no mask."""
+    tokens, labels = tagging_data(rng)
+    one_hot = np.eye(5, dtype="float32")[labels]
+    model = keras.Sequential([keras.Input((12,)), keras.layers.Embedding(30, 8),
+                              keras.layers.Dense(5, activation="softmax")])
+    model.compile("adam", "categorical_crossentropy", metrics=[truacc.auto(name="auto", ignore_class=0)])
+    logs, warned = fit(model, tokens[:280], one_hot[:280], validation_data=(tokens[280:], one_hot[280:]))
+    p = model.predict(tokens[280:], verbose=0)
+    assert logs["val_auto"] == pytest.approx(
+        ref.argmax_accuracy(one_hot[280:], p, valid=labels[280:] != 0), abs=1e-6)
+    # The monitor can't know 0 is padding: it counts every position, and says why once.
+    assert logs["val_true_accuracy"] == pytest.approx(ref.argmax_accuracy(one_hot[280:], p), abs=1e-6)
+    padding = messages(warned, truacc.DataWarning)
+    assert len(padding) == 1 and "ignore_class=0" in padding[0] and "label 0" in padding[0]
+
+
+def test_class_weight_with_agreeing_accuracies_is_no_mismatch(rng):
+    """Why 11: class_weight on imbalanced binary data; Keras's accuracy is right."""
+    x = rng.normal(size=(600, 6)).astype("float32")
+    y = (x[:, 0] + 0.3 * x[:, 1] > 1.2).astype("float32")[:, None]
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=[keras.metrics.BinaryAccuracy(name="accuracy")])
+    logs, warned = fit(model, x, y, validation_split=0.25, class_weight={0: 1.0, 1: 5.0}, epochs=4)
+    assert messages(warned, truacc.AccuracyMismatchWarning) == []
+    assert logs["val_true_accuracy"] == pytest.approx(logs["val_accuracy"], abs=1e-6)
+
+
+def test_a_wrong_metric_that_agrees_by_coincidence_is_still_said(rng):
+    """Point 7: logits thresholded at 0.5 on a balanced target; the figures agree."""
+    x = rng.normal(size=(200, 4)).astype("float32")
+    y = np.tile([0.0, 1.0], 100)[:, None].astype("float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile("adam", keras.losses.BinaryCrossentropy(from_logits=True), metrics=["accuracy"])
+    kernel, bias = model.layers[-1].get_weights()
+    model.layers[-1].set_weights([kernel * 0, bias * 0 + 0.25])  # every logit 0.25
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        result = model.evaluate(x, y, verbose=0, return_dict=True,
+                                callbacks=[truacc.TruAccMonitor(summary=False)])
+    assert result["accuracy"] == pytest.approx(result["true_accuracy"]) == pytest.approx(0.5)
+    said = messages([w for w in seen if issubclass(w.category, truacc.TruAccWarning)],
+                    truacc.AccuracyMismatchWarning)
+    assert len(said) == 1 and "coincidence" in said[0] and "'accuracy'" in said[0]
+
+
+def test_regression_output_logs_no_score(rng):
+    """Point 9: auto() on a regression output logs NaN, not a 0.0 that reads as a score."""
+    x = rng.normal(size=(200, 4)).astype("float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile("adam", "mse", metrics=[truacc.auto()])
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        history = model.fit(x, x.sum(-1, keepdims=True), epochs=1, verbose=0)
+    assert np.isnan(history.history["accuracy"][-1])
+    assert any("regression" in str(w.message) for w in seen)
