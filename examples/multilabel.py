@@ -57,7 +57,7 @@ def main(epochs):
                  truacc.auto(name="per_label"),                # per-label
                  truacc.auto(name="exact", average="exact_match")],
     )
-    monitor = truacc.TruAccMonitor()  # adds true_accuracy, true_exact_match, warns
+    monitor = truacc.TruAccMonitor(summary=True)  # adds true_accuracy, true_exact_match, warns
     split = len(x) * 3 // 4
     x_val, y_val = x[split:], y[split:]
     history = model.fit(x[:split], y[:split], validation_data=(x_val, y_val),

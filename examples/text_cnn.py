@@ -89,7 +89,7 @@ def main(epochs):
         keras.utils.set_random_seed(0)
         model = text_cnn(len(vocab), len(TOPICS))
         model.compile(optimizer="adam", loss=loss, metrics=metrics)
-        monitor = truacc.TruAccMonitor()
+        monitor = truacc.TruAccMonitor(summary=True)  # fit runs quietly; the summary still prints
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", truacc.TruAccWarning)
             logs = model.fit(x, y_onehot, validation_split=0.2, epochs=epochs,

@@ -51,7 +51,7 @@ def main(epochs):
         metrics={"digit": [truacc.auto()],
                  "big": [truacc.auto(), "binary_accuracy"]},  # 0.5 on logits: wrong
     )
-    monitor = truacc.TruAccMonitor()
+    monitor = truacc.TruAccMonitor(summary=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", truacc.TruAccWarning)
         history = model.fit(x, y, validation_split=0.25, epochs=epochs, batch_size=32,

@@ -72,6 +72,10 @@ class Report:
     def __str__(self) -> str:
         return render(self)
 
+    def _repr_markdown_(self) -> str:
+        """Jupyter shows the report as a table per output."""
+        return render_markdown(self)
+
 
 def expected_label_shape(facts):
     """Label shape to assume when no labels are given: what the loss expects."""
@@ -276,3 +280,47 @@ def render(report: Report) -> str:
         "All compiled accuracies are right." if wrong == 0 else f"{wrong} compiled accuracy metric(s) are wrong."
     )
     return "\n".join(lines)
+
+
+def render_markdown(report: Report) -> str:
+    """The report as Markdown tables, for notebooks.
+
+    >>> from keras_truacc.decision import LossFacts, OutputFacts, resolve
+    >>> v = resolve(OutputFacts((None, 1), activation="linear", has_model=True,
+    ...     loss=LossFacts("binary_crossentropy", from_logits=True), label_shape=(None, 1)))
+    >>> print(render_markdown(Report((OutputReport(0, None, v),))).splitlines()[0])
+    **Output 0**: binary accuracy: logits > 0
+    """
+    marks = {True: "ok", False: "**WRONG**", None: "can't tell"}
+    lines = []
+    for out in report.outputs:
+        v = out.verdict
+        title = f"**Output {out.index}" + (f" '{out.name}'" if out.name else "") + "**"
+        lines.append(f"{title}: {v.spec.describe()}" + (" (guessed)" if v.guessed else ""))
+        lines.append("")
+        if out.metrics:
+            lines.append("| metric | computes | verdict | why | fix |")
+            lines.append("|---|---|---|---|---|")
+            for m in out.metrics:
+                cause = m.judgement.cause if m.judgement.correct is not True else ""
+                fix = f"`{m.judgement.fix}`" if m.wrong and m.judgement.fix else ""
+                lines.append(
+                    f"| `{m.key}` | {m.computation.describe()} | {marks[m.judgement.correct]} "
+                    f"| {_cell(cause)} | {_cell(fix)} |"
+                )
+            lines.append("")
+        for reason in v.reasons:
+            lines.append(f"- {_cell(reason)}")
+        for p in v.problems:
+            lines.append(f"- *{p.severity}*: {_cell(p.message)}")
+        lines.append("")
+    wrong = len(report.wrong)
+    lines.append(
+        "All compiled accuracies are right." if wrong == 0
+        else f"**{wrong} compiled accuracy metric(s) are wrong.**"
+    )
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

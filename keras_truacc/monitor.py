@@ -85,7 +85,9 @@ class TruAccMonitor(keras.callbacks.Callback):
             is no better.
         weighted: weight the true accuracy by ``sample_weight``/``class_weight``
             (default: unweighted, the plain share of correct predictions).
-        summary: print a short table at the end of ``fit``.
+        summary: print a short table at the end of ``fit``: ``None`` (default)
+            follows ``fit``'s ``verbose`` (printed unless ``verbose=0``);
+            ``True``/``False`` say so explicitly.
         log_dir: a TensorBoard log directory (the one given to
             ``keras.callbacks.TensorBoard``, if used). The monitor writes its
             figures into the ``train``/``validation`` runs as ``truacc/<split>/*``
@@ -94,7 +96,7 @@ class TruAccMonitor(keras.callbacks.Callback):
             works with or without Keras's ``TensorBoard`` callback, in any order.
     """
 
-    def __init__(self, tolerance=0.005, baseline=True, weighted=False, summary=True, log_dir=None):
+    def __init__(self, tolerance=0.005, baseline=True, weighted=False, summary=None, log_dir=None):
         super().__init__()
         if not 0.0 <= float(tolerance) < 1.0:
             raise ValueError(
@@ -481,8 +483,13 @@ class TruAccMonitor(keras.callbacks.Callback):
                         BaselineWarning,
                     )
                 break
-        if self.summary:
+        if self._prints_summary():
             print(self.summary_text(logs))
+
+    def _prints_summary(self) -> bool:
+        if self.summary is not None:
+            return bool(self.summary)
+        return (self.params or {}).get("verbose", 1) != 0
 
     def summary_text(self, logs) -> str:
         """The end-of-fit table: each accuracy-like key, its final value, the true one."""

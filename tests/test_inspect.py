@@ -87,3 +87,10 @@ def test_cli_inspect_prints_the_report_for_a_saved_model(tmp_path):
                          capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "[WRONG] 'accuracy'" in out.stdout and "BinaryAccuracy(threshold=0)" in out.stdout
+
+
+def test_report_renders_as_markdown_in_notebooks():
+    report = truacc.inspect(MATRIX["binary logits + accuracy"][0]())
+    markdown = report._repr_markdown_()
+    assert "| `accuracy` | BinaryAccuracy(threshold=0.5) (picked by Keras from shapes) | **WRONG** |" in markdown
+    assert "`metrics=[truacc.auto()]" in markdown and "1 compiled accuracy metric(s) are wrong" in markdown

@@ -237,3 +237,13 @@ def test_internal_failure_warns_once_and_steps_aside(rng, monkeypatch):
     assert len(stepped) == 1 and "boom" in str(stepped[0].message)
     assert len(history.history["loss"]) == 3
     assert model.evaluate(x, y, verbose=0, return_dict=True).keys() == {"loss", "accuracy"}
+
+
+@pytest.mark.parametrize("verbose, summary, printed", [(0, None, False), (2, None, True),
+                                                       (0, True, True), (2, False, False)])
+def test_summary_follows_fit_verbose_unless_told(rng, capsys, verbose, summary, printed):
+    x, z = data(rng, n=96)
+    model = seq(10, "softmax", "sparse_categorical_crossentropy", ["accuracy"])
+    model.fit(x, z.argmax(-1), epochs=1, verbose=verbose,
+              callbacks=[truacc.TruAccMonitor(summary=summary, baseline=False)])
+    assert ("TruAccMonitor summary" in capsys.readouterr().out) is printed
