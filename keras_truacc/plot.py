@@ -29,6 +29,9 @@ def plot_history(history, path=None, title=None):
     """One panel per split: each reported accuracy, the true accuracy, the gap
     shaded between them and the majority baseline dashed.
 
+    Keras's lines are dashed with square markers and drawn above the true line,
+    so a reported accuracy that equals the true one stays visible on it.
+
     ``history`` is a ``keras.callbacks.History`` or its ``.history`` dict.
     Returns the matplotlib ``Figure``; saves a PNG when ``path`` is given.
 
@@ -52,11 +55,13 @@ def plot_history(history, path=None, title=None):
         true = logs.get(true_key)
         epochs = range(1, len(true or next(iter(logs.values()))) + 1)
         for key in reported_keys(logs, prefix):
-            ax.plot(epochs, logs[key], marker="o", label=f"{key[len(prefix):]} (Keras)")
+            ax.plot(epochs, logs[key], marker="s", linestyle="--", zorder=3,
+                    label=f"{key[len(prefix):]} (Keras)")
             if true is not None:
                 ax.fill_between(epochs, logs[key], true, alpha=0.15)
         if true is not None:
-            ax.plot(epochs, true, marker="o", linewidth=2.5, color="black", label=TRUE_KEY)
+            ax.plot(epochs, true, marker="o", linewidth=2.5, color="black", zorder=2,
+                    label=TRUE_KEY)
         base = logs.get(prefix + BASELINE_KEY)
         if base is not None:
             ax.plot(epochs, base, linestyle="--", color="grey", label=BASELINE_KEY)

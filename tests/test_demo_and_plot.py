@@ -63,3 +63,11 @@ def test_plot_history_draws_what_history_holds(tmp_path, rng):
     np.testing.assert_allclose(lines["majority_baseline"].get_ydata(), history.history["val_majority_baseline"], atol=1e-6)
     assert val.collections, "the gap is shaded"
     assert {line.get_label() for line in train.lines} == {"binary_accuracy (Keras)", "true_accuracy", "majority_baseline"}
+
+
+def test_a_keras_line_equal_to_the_true_line_stays_visible():
+    fig = plot_history({"accuracy": [0.5, 0.7], "true_accuracy": [0.5, 0.7]})
+    lines = {line.get_label(): line for line in fig.axes[0].lines}
+    keras_line, true_line = lines["accuracy (Keras)"], lines["true_accuracy"]
+    assert keras_line.get_zorder() > true_line.get_zorder()
+    assert keras_line.get_linestyle() == "--" and keras_line.get_marker() != true_line.get_marker()
