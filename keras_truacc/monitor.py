@@ -53,7 +53,7 @@ BASELINE_KEY = "majority_baseline"
 # The padding warning: a sequence output with no mask and no ignored label, where
 # at least this share of the positions lie in runs of label 0 that reach the start
 # or the end of their sequence, as pre- or post-padding does.
-PADDING_SHARE = 0.25
+PADDING_SHARE = 0.2
 
 
 @dataclasses.dataclass
