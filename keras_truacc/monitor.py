@@ -230,7 +230,7 @@ class TruAccMonitor(keras.callbacks.Callback):
             task = resolve(facts.with_labels(expected_label_shape(facts), None)).task
             if task == "none":
                 continue
-            acc = TrueAccuracy(name=TRUE_KEY).bind(model, index, name)
+            acc = TrueAccuracy(name=TRUE_KEY, data_checks=True).bind(model, index, name)
             slots.append(Slot(acc, index, name, prefix + TRUE_KEY, self.weighted))
             if task == "multilabel":
                 exact = TrueAccuracy(name=EXACT_KEY, average="exact_match").bind(model, index, name)

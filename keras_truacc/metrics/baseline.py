@@ -36,10 +36,10 @@ class MajorityBaseline(keras.metrics.Metric):
         super().__init__(name=name, dtype=dtype)
         self.num_units = int(num_units)
         self._companion = [companion or TrueAccuracy()]  # a list: not tracked as a sub-metric
+        # Per-class (per-unit) label counts; the total is the companion's.
         self.counts = self.add_variable(
             shape=(self.num_units,), initializer="zeros", dtype="float32", name="counts"
         )
-        self.total = self.add_variable(shape=(), initializer="zeros", dtype="float32", name="total")
 
     @property
     def companion(self) -> TrueAccuracy:
@@ -58,6 +58,7 @@ class MajorityBaseline(keras.metrics.Metric):
         if weights is None:
             hits = acc._hits(spec, y_true, y_pred)
             weights = acc._weights(spec, hits, y_true, sample_weight, mask)
+            weights = ops.ones_like(hits) if weights is None else weights
         if spec.task == "multiclass":
             if (spec.labels or "sparse") == "sparse":
                 labels = functional.sparse_label_positions(y_true, len(weights.shape))
@@ -77,13 +78,12 @@ class MajorityBaseline(keras.metrics.Metric):
         weighted = per_class * ops.expand_dims(weights, -1)
         axes = tuple(range(len(weighted.shape) - 1))
         self.counts.assign_add(ops.sum(weighted, axis=axes))
-        self.total.assign_add(ops.sum(weights))
         self._task = spec.task
         self._settles_by_label_rows = verdict.settles_by_label_rows
 
     def result(self):
         task = getattr(self, "_task", None)
-        share = ops.divide_no_nan(self.counts, self.total)
+        share = ops.divide_no_nan(self.counts, self.companion.exact_counts.value("total"))
         one_class_per_row = ops.max(share)
         per_label = ops.mean(ops.maximum(share, 1.0 - share))
         if getattr(self, "_settles_by_label_rows", False):
@@ -97,7 +97,6 @@ class MajorityBaseline(keras.metrics.Metric):
 
     def reset_state(self):
         self.counts.assign(ops.zeros((self.num_units,)))
-        self.total.assign(0.0)
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype, "num_units": self.num_units}

@@ -46,17 +46,24 @@ class ExactCounts:
         unknown = set(amounts) - set(self._index)
         if unknown:
             raise KeyError(f"no such count: {sorted(unknown)}; counts are {self.names}")
-        amount = ops.stack(
-            [ops.cast(amounts.get(name, 0.0), "float32") for name in self.names]
+        self.add_vector(
+            ops.stack([ops.cast(amounts.get(name, 0.0), "float32") for name in self.names])
         )
-        new_low = self.state[1] + amount
-        carry = ops.floor(new_low / CARRY_UNIT) * CARRY_UNIT
-        self.state.assign_add(ops.stack([carry, amount - carry]))
+
+    def add_vector(self, amount) -> None:
+        """Add a float32 vector holding one amount per count, in ``names`` order."""
+        high, low = ops.unstack(self.state.value)
+        new_low = low + amount
+        kept = ops.mod(new_low, CARRY_UNIT)  # what stays in low; the rest carries
+        self.state.assign_add(ops.stack([new_low - kept, kept - low]))
 
     def value(self, name: str):
         """One count as a float32 tensor (rounded past 2**24; fine for ratios)."""
-        i = self._index[name]
-        return self.state[0, i] + self.state[1, i]
+        return self.values()[name]
+
+    def values(self) -> dict:
+        """Every count as a float32 tensor, from one read of the variable."""
+        return dict(zip(self.names, ops.unstack(ops.sum(self.state.value, axis=0))))
 
     def exact(self) -> dict:
         """Every count exactly, as Python floats (float64)."""

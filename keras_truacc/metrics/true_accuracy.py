@@ -80,6 +80,10 @@ class TrueAccuracy(keras.metrics.Metric):
             on logits it is applied as ``log(t / (1 - t))``.
         ignore_class: a class index whose positions don't count (e.g. padding 0).
         average: for multi-label outputs, ``"per_label"`` (default) or ``"exact_match"``.
+        data_checks: also count, in-graph, non-finite outputs, labels out of range
+            and padding-like runs of label 0 (``counts()``). The monitor's metrics
+            do, and explain what they find; off by default, so ``auto()`` costs
+            about what Keras's own accuracy costs.
     """
 
     _direction = "up"
@@ -92,6 +96,7 @@ class TrueAccuracy(keras.metrics.Metric):
         threshold=None,
         ignore_class=None,
         average="per_label",
+        data_checks=False,
         dtype=None,
         resolved=None,
     ):
@@ -105,6 +110,7 @@ class TrueAccuracy(keras.metrics.Metric):
             task=task, from_logits=from_logits, threshold=threshold, ignore_class=ignore_class
         )
         self.average = average
+        self.data_checks = bool(data_checks)
         self._saved_spec = AccuracySpec(**resolved) if resolved else None
         self.exact_counts = ExactCounts(self, COUNTS)
         self._binding: Binding | None = None
@@ -208,21 +214,27 @@ class TrueAccuracy(keras.metrics.Metric):
             return
         hits = self._hits(spec, y_true, y_pred)
         weights = self._weights(spec, hits, y_true, sample_weight, mask)
-        amounts = {"correct": ops.sum(hits * weights), "total": ops.sum(weights)}
+        counted = ops.ones_like(hits) if weights is None else weights
+        # One column per count, one row per position: a single sum makes the
+        # batch's amounts, and a single assign_add adds them (see ``counters``).
+        columns = {"correct": hits if weights is None else hits * weights, "total": counted}
         if verdict.settles_by_label_rows:
             exclusive = functional.argmax_hits(y_true, y_pred, "one_hot")
-            counted = ops.cast(ops.greater(weights, 0.0), "float32")
-            amounts["correct_if_exclusive"] = ops.sum(exclusive * weights)
-            amounts["rows_not_one_hot"] = ops.sum(
-                functional.rows_without_one_positive(y_true) * counted
+            columns["correct_if_exclusive"] = exclusive * counted
+            not_one_hot = functional.rows_without_one_positive(y_true)
+            columns["rows_not_one_hot"] = (
+                not_one_hot if weights is None
+                else not_one_hot * ops.cast(ops.greater(weights, 0.0), "float32")
             )
-        amounts.update(self._value_checks(spec, y_true, y_pred, weights))
-        if self._watches_padding(verdict, mask):
-            amounts["padding_like"] = ops.sum(
-                functional.edge_runs_of_zero(self._label_positions(spec, y_true)) * weights
-            )
-        self.exact_counts.add(**amounts)
-        self._last_weights = (given, weights)
+        if self.data_checks:
+            columns.update(self._value_checks(spec, y_true, y_pred, hits))
+        if self.data_checks and self._watches_padding(verdict, mask):
+            edges = functional.edge_runs_of_zero(self._label_positions(spec, y_true))
+            columns["padding_like"] = edges * counted
+        zeros = ops.zeros_like(hits) if len(columns) < len(COUNTS) else None
+        table = ops.stack([columns.get(name, zeros) for name in COUNTS], axis=-1)
+        self.exact_counts.add_vector(ops.sum(table, axis=tuple(range(len(hits.shape)))))
+        self._last_weights = (given, counted)
 
     def weights_for(self, y_true, y_pred, sample_weight):
         """The weights this metric just used for these very inputs, or ``None``.
@@ -253,18 +265,21 @@ class TrueAccuracy(keras.metrics.Metric):
         return ops.cast(ops.argmax(ops.cast(y_true, "float32"), axis=-1), "int32")
 
     def _weights(self, spec, hits, y_true, sample_weight, mask):
-        weights = ops.ones_like(hits)
+        """Per-position weights from sample weights, the mask and an ignored class,
+        or ``None`` when nothing weights (every position counts once)."""
+        weights = None
         for extra in (sample_weight, mask):
             if extra is None:
                 continue
-            extra = ops.cast(ops.convert_to_tensor(extra), "float32")
-            weights = weights * _broadcast_like(extra, hits)
+            extra = _broadcast_like(ops.cast(ops.convert_to_tensor(extra), "float32"), hits)
+            weights = extra if weights is None else weights * extra
         if spec.ignore_class is not None and spec.task == "multiclass":
             if (spec.labels or _label_form(y_true, hits)) == "sparse":
                 labels = functional.sparse_label_positions(y_true, len(hits.shape))
             else:
                 labels = ops.cast(ops.argmax(ops.cast(y_true, "float32"), axis=-1), "int32")
-            weights = weights * ops.cast(ops.not_equal(labels, spec.ignore_class), "float32")
+            kept = ops.cast(ops.not_equal(labels, spec.ignore_class), "float32")
+            weights = kept if weights is None else weights * kept
         return weights
 
     def _watches_padding(self, verdict, mask) -> bool:
@@ -278,34 +293,38 @@ class TrueAccuracy(keras.metrics.Metric):
             and verdict.facts.output_rank == 3
         )
 
-    def _value_checks(self, spec, y_true, y_pred, weights) -> dict:
-        """Count bad values in-graph; the monitor reads and explains them."""
-        finite = ops.all(ops.isfinite(ops.cast(y_pred, "float32")), axis=-1)
-        amounts = {"nonfinite_outputs": ops.sum(ops.cast(ops.logical_not(finite), "float32"))}
-        bad = None
+    def _value_checks(self, spec, y_true, y_pred, hits) -> dict:
+        """Per-position counts of bad values, in-graph; the monitor reads and explains them."""
+        rank = len(hits.shape)
+        finite = ops.isfinite(ops.cast(y_pred, "float32"))
+        if len(finite.shape) > rank:
+            finite = ops.all(finite, axis=-1)
+        checks = {"nonfinite_outputs": ops.cast(ops.logical_not(finite), "float32")}
         if spec.task == "multiclass" and (spec.labels or "") == "sparse":
-            labels = functional.sparse_label_positions(y_true, len(weights.shape))
-            classes = y_pred.shape[-1]
-            bad = ops.logical_or(ops.less(labels, 0), ops.greater_equal(labels, classes))
+            labels = functional.sparse_label_positions(y_true, rank)
+            # Negative indices wrap to huge unsigned ones: one comparison covers both ends.
+            bad = ops.greater_equal(ops.cast(labels, "uint32"), y_pred.shape[-1])
             if spec.ignore_class is not None:
                 bad = ops.logical_and(bad, ops.not_equal(labels, spec.ignore_class))
         elif spec.task in ("binary", "multilabel"):
-            labels = ops.cast(y_true, "float32")
-            bad = ops.logical_or(ops.less(labels, -1.0), ops.greater(labels, 1.0))
-        if bad is not None:
-            amounts["invalid_labels"] = ops.sum(ops.cast(bad, "float32"))
-        return amounts
+            bad = ops.greater(ops.abs(ops.cast(y_true, "float32")), 1.0)
+        else:
+            return checks
+        bad = ops.cast(bad, "float32")
+        while len(bad.shape) > rank:
+            bad = ops.sum(bad, axis=-1)
+        checks["invalid_labels"] = bad
+        return checks
 
     def result(self):
         verdict = self.verdict
         if verdict is not None and verdict.spec.task == "none":
             return ops.convert_to_tensor(float("nan"))  # no score: not a classification
-        total = self.exact_counts.value("total")
-        plain = ops.divide_no_nan(self.exact_counts.value("correct"), total)
+        counts = self.exact_counts.values()
+        plain = ops.divide_no_nan(counts["correct"], counts["total"])
         if verdict is not None and verdict.settles_by_label_rows:
-            exclusive = ops.divide_no_nan(self.exact_counts.value("correct_if_exclusive"), total)
-            labels_exclusive = ops.equal(self.exact_counts.value("rows_not_one_hot"), 0.0)
-            return ops.where(labels_exclusive, exclusive, plain)
+            exclusive = ops.divide_no_nan(counts["correct_if_exclusive"], counts["total"])
+            return ops.where(ops.equal(counts["rows_not_one_hot"], 0.0), exclusive, plain)
         return plain
 
     def settled_verdict(self) -> Verdict | None:
@@ -334,6 +353,7 @@ class TrueAccuracy(keras.metrics.Metric):
             "threshold": self.overrides.threshold,
             "ignore_class": self.overrides.ignore_class,
             "average": self.average,
+            "data_checks": self.data_checks,
         }
         verdict = self.verdict
         spec = verdict.spec if verdict is not None else self._saved_spec
