@@ -2,23 +2,12 @@
 
 >>> import keras_truacc as truacc
 >>> sorted(n for n in truacc.__all__ if not n[0].isupper())
-['auto', 'inspect', 'plot_history', 'resolve']
+['auto', 'autolog', 'inspect', 'plot_history', 'resolve']
 """
 
-from keras_truacc.decision import resolve
-from keras_truacc.messages import (
-    AccuracyMismatchWarning,
-    BaselineWarning,
-    DataWarning,
-    GuessWarning,
-    MonitorDisabledWarning,
-    TruAccWarning,
-    UnmonitoredStepWarning,
-)
-from keras_truacc.metrics import TrueAccuracy, auto
-from keras_truacc.inspection import inspect
-from keras_truacc.monitor import TruAccMonitor
-from keras_truacc.plot import plot_history
+import os
+import sys
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
@@ -28,12 +17,92 @@ __all__ = [
     "DataWarning",
     "GuessWarning",
     "MonitorDisabledWarning",
-    "TrueAccuracy",
     "TruAccMonitor",
     "TruAccWarning",
+    "TrueAccuracy",
     "UnmonitoredStepWarning",
     "auto",
+    "autolog",
     "inspect",
     "plot_history",
     "resolve",
 ]
+
+# Where each public name lives. Importing them imports Keras (and its backend)
+# and registers the classes, so ``keras.models.load_model`` needs no
+# ``custom_objects`` after ``import keras_truacc``.
+_HOMES = {
+    "AccuracyMismatchWarning": "keras_truacc.messages",
+    "BaselineWarning": "keras_truacc.messages",
+    "DataWarning": "keras_truacc.messages",
+    "GuessWarning": "keras_truacc.messages",
+    "MonitorDisabledWarning": "keras_truacc.messages",
+    "TruAccMonitor": "keras_truacc.monitor",
+    "TruAccWarning": "keras_truacc.messages",
+    "TrueAccuracy": "keras_truacc.metrics",
+    "UnmonitoredStepWarning": "keras_truacc.messages",
+    "auto": "keras_truacc.metrics",
+    "autolog": "keras_truacc.autologging",
+    "inspect": "keras_truacc.inspection",
+    "plot_history": "keras_truacc.plot",
+    "resolve": "keras_truacc.decision",
+}
+
+if TYPE_CHECKING:  # what IDEs and type checkers read; _load() binds the same names
+    from keras_truacc.autologging import autolog
+    from keras_truacc.decision import resolve
+    from keras_truacc.inspection import inspect
+    from keras_truacc.messages import (
+        AccuracyMismatchWarning,
+        BaselineWarning,
+        DataWarning,
+        GuessWarning,
+        MonitorDisabledWarning,
+        TruAccWarning,
+        UnmonitoredStepWarning,
+    )
+    from keras_truacc.metrics import TrueAccuracy, auto
+    from keras_truacc.monitor import TruAccMonitor
+    from keras_truacc.plot import plot_history
+
+
+def _load():
+    """Import every public name (Keras with it) into this module."""
+    import importlib
+
+    for name, home in _HOMES.items():
+        globals()[name] = getattr(importlib.import_module(home), name)
+
+
+def _started_as_command() -> bool:
+    """Whether this process is the ``truacc`` command (the console script, or
+    ``python -m keras_truacc.cli``). Then importing Keras waits until a
+    subcommand needs it: ``truacc --help`` and argument errors stay fast."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    for suffix in (".exe", "-script.pyw", "-script.py"):
+        name = name.removesuffix(suffix)
+    if name == "truacc":
+        return True
+    # python [options] -m keras_truacc.cli: sys.argv[0] is "-m" while the package loads.
+    args = iter(list(getattr(sys, "orig_argv", ()))[1:])
+    for arg in args:
+        if arg in ("-X", "-W", "--check-hash-based-pycs"):
+            next(args, None)
+        elif arg.startswith("-m"):
+            module = arg[2:] or next(args, "")
+            return module == "keras_truacc.cli"
+        elif not arg.startswith("-") or arg.startswith("-c"):
+            return False
+    return False
+
+
+if _started_as_command():
+
+    def __getattr__(name):
+        if name in __all__:
+            _load()
+            return globals()[name]
+        raise AttributeError(f"module 'keras_truacc' has no attribute {name!r}")
+
+else:
+    _load()
