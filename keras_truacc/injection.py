@@ -5,8 +5,10 @@ and reach every callback in any order. So for the length of one ``fit`` or
 ``evaluate`` the model's compiled metrics are wrapped, on that one instance:
 the wrapper updates Keras's metrics and then ours, and returns both results.
 Keras writes the keys into the logs itself, before any callback runs.
-``detach`` puts the original object back and drops the traced step functions,
-so later calls without the monitor trace a step without our metrics.
+``detach`` puts the original object back; the monitor puts back the step
+functions Keras had traced without our metrics, and keeps its own for the next
+``fit``/``evaluate`` with the same monitor on the same compiled model, so a
+repeated ``evaluate`` retraces nothing.
 No Keras class is patched.
 """
 
@@ -137,10 +139,11 @@ class MonitoredMetrics(keras.metrics.Metric):
         raise NotImplementedError
 
 
-def attach(model, slots, on_failure, make_slots=None) -> MonitoredMetrics:
-    wrapper = MonitoredMetrics(model._compile_metrics, slots, on_failure, make_slots)
+def attach(model, slots, on_failure, make_slots=None, reuse=None) -> MonitoredMetrics:
+    """Wrap ``model``'s compiled metrics; ``reuse`` puts back a wrapper made for this
+    model's same compiled metrics before, so the steps traced with it still fit."""
+    wrapper = reuse or MonitoredMetrics(model._compile_metrics, slots, on_failure, make_slots)
     object.__setattr__(model, "_compile_metrics", wrapper)
-    _drop_step_functions(model)
     return wrapper
 
 
@@ -148,9 +151,12 @@ def detach(model, wrapper) -> None:
     current = getattr(model, "_compile_metrics", None)
     if current is wrapper:
         object.__setattr__(model, "_compile_metrics", wrapper.inner)
-    _drop_step_functions(model)
 
 
-def _drop_step_functions(model) -> None:
-    model.train_function = None
-    model.test_function = None
+def step_functions(model):
+    """The model's traced train and test step functions (``None`` where not made yet)."""
+    return model.train_function, model.test_function
+
+
+def set_step_functions(model, functions) -> None:
+    model.train_function, model.test_function = functions

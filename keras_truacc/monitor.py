@@ -26,7 +26,7 @@ from keras_truacc.decision.facts import format_shape
 from keras_truacc.decision.keras_choice import judge
 from keras_truacc.decision.resolver import resolve
 from keras_truacc.inspection import expected_label_shape, user_metrics_per_output
-from keras_truacc.injection import Slot, attach, detach
+from keras_truacc.injection import Slot, attach, detach, set_step_functions, step_functions
 from keras_truacc.messages import (
     AccuracyMismatchWarning,
     BaselineWarning,
@@ -54,6 +54,17 @@ BASELINE_KEY = "majority_baseline"
 # at least this share of the positions lie in runs of label 0 that reach the start
 # or the end of their sequence, as pre- or post-padding does.
 PADDING_SHARE = 0.2
+
+
+@dataclasses.dataclass
+class _OwnSteps:
+    """The monitor's wrapper for one compiled model, and the steps traced with it."""
+
+    model: object
+    inner: object  # the model's compiled metrics the wrapper wraps: a recompile changes it
+    wrapper: object
+    train: object = None
+    test: object = None
 
 
 @dataclasses.dataclass
@@ -113,6 +124,8 @@ class TruAccMonitor(keras.callbacks.Callback):
         self.notes: list[str] = []
         self._wrapper = None
         self._attached_by = None
+        self._steps = None
+        self._keras_steps = (None, None)
         self._slots: list[Slot] = []
         self._judged = None
         self._said = OnceRegistry()
@@ -189,24 +202,51 @@ class TruAccMonitor(keras.callbacks.Callback):
     # -- attach / release ----------------------------------------------------
     def _attach(self, mode):
         model = self.model
-        specs = output_specs(model)
-        slots = None
-        if specs is not None:
-            with _variable_scope(model):  # tf.distribute: mirrored metric variables
-                slots = self._make_slots(model, [shape for shape, _dtype in specs])
-        self._slots = slots or []
+        self._keras_steps = step_functions(model)  # traced by Keras, without our metrics
+        reused = self._reusable_steps(model)
+        if reused is not None:
+            self._wrapper = attach(model, None, self._internal_failure, reuse=reused.wrapper)
+            self._slots = list(reused.wrapper.slots or [])
+        else:
+            specs = output_specs(model)
+            slots = None
+            if specs is not None:
+                with _variable_scope(model):  # tf.distribute: mirrored metric variables
+                    slots = self._make_slots(model, [shape for shape, _dtype in specs])
+            self._slots = slots or []
+            self._wrapper = attach(model, slots, self._internal_failure, self._make_slots_in_step)
+            self._steps = _OwnSteps(model, model._compile_metrics.inner, self._wrapper)
         self._judged = None
-        self._wrapper = attach(model, slots, self._internal_failure, self._make_slots_in_step)
         self._attached_by = mode
         _rerecord_jax_sharding(model)
-        if mode == "fit":
+        train, test = self._steps.train, self._steps.test
+        if mode == "fit" and train is None:
+            set_step_functions(model, (None, test))
             model.make_train_function(force=True)
-        else:
+            train = model.train_function
+        elif mode == "evaluate" and test is None:
+            set_step_functions(model, (self._keras_steps[0], None))
             model.make_test_function(force=True)
+            test = model.test_function
+        set_step_functions(model, (train if mode == "fit" else self._keras_steps[0], test))
+
+    def _reusable_steps(self, model):
+        """Our steps from an earlier call, if the model and its compiled metrics are the same."""
+        steps = getattr(self, "_steps", None)
+        if steps is None or steps.model is not model or steps.inner is not model._compile_metrics:
+            self._steps = None
+            return None
+        return steps
 
     def _release(self):
         if self._wrapper is not None:
+            train, test = step_functions(self.model)
+            if self._steps is not None:
+                if self._attached_by == "fit":
+                    self._steps.train = train
+                self._steps.test = test
             detach(self.model, self._wrapper)
+            set_step_functions(self.model, self._keras_steps)
         self._wrapper, self._attached_by = None, None
 
     def _make_slots_in_step(self, y_true, y_pred):
@@ -260,13 +300,13 @@ class TruAccMonitor(keras.callbacks.Callback):
             MonitorDisabledWarning,
         )
         if self._wrapper is not None and self._attached_by is not None:
-            mode = self._attached_by
-            self._release()
-            try:  # the step function in use still holds our metrics: rebuild it
+            self._steps = None  # never reuse steps that failed
+            self._release()  # Keras's own step functions, without our metrics, are back
+            try:
                 _rerecord_jax_sharding(self.model)
-                if mode == "fit":
+                if self.model.train_function is None:
                     self.model.make_train_function(force=True)
-                else:
+                if self.model.test_function is None:
                     self.model.make_test_function(force=True)
             except Exception:
                 pass

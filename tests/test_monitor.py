@@ -247,3 +247,34 @@ def test_summary_follows_fit_verbose_unless_told(rng, capsys, verbose, summary, 
     model.fit(x, z.argmax(-1), epochs=1, verbose=verbose,
               callbacks=[truacc.TruAccMonitor(summary=summary, baseline=False)])
     assert ("TruAccMonitor summary" in capsys.readouterr().out) is printed
+
+
+@pytest.mark.skipif(keras.backend.backend() == "torch", reason="torch runs steps eagerly: nothing is traced")
+def test_repeated_evaluate_and_fit_reuse_the_traced_steps(rng, monkeypatch):
+    """The monitor's steps are traced once per compiled model: a second evaluate (or
+    fit) with the same monitor retraces nothing, and a call without it has no keys."""
+    traces = []
+    original = truacc.TrueAccuracy.update_state
+
+    def counting(self, *args, **kwargs):
+        traces.append(self.name)  # runs at trace time only, in graph and jit steps
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(truacc.TrueAccuracy, "update_state", counting)
+    x, z = data(rng, n=128)
+    y = z.argmax(-1)
+    model = seq(10, "softmax", "sparse_categorical_crossentropy", ["accuracy"])
+    monitor = truacc.TruAccMonitor(summary=False)
+    first = model.evaluate(x, y, verbose=0, return_dict=True, callbacks=[monitor])
+    traced = len(traces)
+    assert traced >= 1
+    again = [model.evaluate(x, y, verbose=0, return_dict=True, callbacks=[monitor]) for _ in range(2)]
+    assert len(traces) == traced, "a repeated evaluate retraced the monitor's step"
+    assert all(r["true_accuracy"] == pytest.approx(first["true_accuracy"]) for r in again)
+    assert "true_accuracy" not in model.evaluate(x, y, verbose=0, return_dict=True)
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[monitor])
+    traced = len(traces)
+    history = model.fit(x, y, epochs=1, verbose=0, callbacks=[monitor])
+    assert len(traces) == traced, "a second fit retraced the monitor's step"
+    assert "true_accuracy" in history.history
+    assert "true_accuracy" not in model.fit(x, y, epochs=1, verbose=0).history
