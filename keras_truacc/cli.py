@@ -58,7 +58,7 @@ def build_parser():
         "TensorBoard logs and PNG plots. Nothing is downloaded.",
     )
     demo.add_argument("--epochs", type=int, default=None,
-                      help="epochs per model (default: 20; for tuner, 6 per trial)")
+                      help="epochs per model (default: 20; for tuner, 4 per trial)")
     demo.add_argument(
         "--out", default="truacc-demo",
         help="folder for the TensorBoard logs and the PNG plots (default: ./truacc-demo)",

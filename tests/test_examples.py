@@ -4,6 +4,7 @@ The list of scripts is globbed, and each must have an entry in EXPECTED, so a
 new example can't be forgotten here.
 """
 
+import importlib.util
 import os
 import pathlib
 import subprocess
@@ -26,8 +27,18 @@ EXPECTED = {
                  "categorical_crossentropy"],
     "two_outputs": ["val_big_true_accuracy", "val_digit_true_accuracy",
                     "big_binary_accuracy", "WRONG"],
+    "tuner_search": ["Could not infer optimization direction", "best trial by val_true_accuracy",
+                     "best trial by val_binary_accuracy", "true_accuracy"],
+    "mlflow_autolog": ["read back from MLflow", "val_true_accuracy",
+                       "equals History for binary_accuracy, true_accuracy, majority_baseline"],
+    "wandb_offline": ["offline run in", "epoch/val_true_accuracy", "epoch/val_majority_baseline",
+                      "wandb sync"],
 }
 EXTRA_ARGS = {"callbacks_together": ["--out", "logs"]}
+# Examples of other tools: the module each needs and the package that installs it
+# (all in the dev extra); without it the example is skipped, saying so.
+REQUIRES = {"tuner_search": ("keras_tuner", "keras-tuner"), "mlflow_autolog": ("mlflow", "mlflow"),
+            "wandb_offline": ("wandb", "wandb")}
 
 
 def test_every_example_has_expectations():
@@ -37,6 +48,9 @@ def test_every_example_has_expectations():
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
 def test_example_runs(script, tmp_path):
+    module, package = REQUIRES.get(script.stem, ("keras", "keras"))
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{script.name} needs {package} (pip install -e '.[dev]' installs it)")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     args = [sys.executable, str(script), "--epochs", "1", *EXTRA_ARGS.get(script.stem, [])]
     done = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True,
