@@ -23,6 +23,7 @@ from keras import ops
 
 from keras_truacc.decision.facts import LossProbe
 from keras_truacc.loss_probe import probe_loss
+from tests.corpus.ner_transformers import CustomNonPaddingTokenLoss  # keras-io NER loss
 
 EPS = 1e-7  # keras.backend.epsilon(): Keras clips probabilities to [EPS, 1 - EPS]
 CANDIDATES = (0, -1, -100)
@@ -162,20 +163,6 @@ def np_dice(y, p):
 
 
 # --- The same losses written by hand with keras.ops --------------------------------------------
-
-
-class CustomNonPaddingTokenLoss(keras.losses.Loss):
-    """The masked loss of the keras-io NER example."""
-
-    def __init__(self, name="custom_ner_loss"):
-        super().__init__(name=name)
-
-    def call(self, y_true, y_pred):
-        loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=False, reduction=None)
-        loss = loss_fn(y_true, y_pred)
-        mask = keras.ops.cast((y_true > 0), dtype="float32")
-        loss = loss * mask
-        return keras.ops.sum(loss) / keras.ops.sum(mask)
 
 
 def bce_logits_by_hand(y_true, y_pred):

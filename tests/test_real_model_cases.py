@@ -15,6 +15,7 @@ from keras import ops
 
 import keras_truacc as truacc
 from tests import reference as ref
+from tests.corpus.ner_transformers import CustomNonPaddingTokenLoss  # keras-io's NER loss
 
 BACKEND = keras.backend.backend()
 
@@ -43,19 +44,6 @@ def tagging_data(rng, n=360, t=12, tags=5):
     return tokens.astype("int32"), labels.astype("int32")
 
 
-class NonPaddingTokenLoss(keras.losses.Loss):
-    """keras-io's NER example loss: SCCE with the padding positions (label 0) left out."""
-
-    def __init__(self, name="custom_ner_loss"):
-        super().__init__(name=name)
-
-    def call(self, y_true, y_pred):
-        loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=False, reduction=None)
-        loss = loss_fn(y_true, y_pred)
-        mask = ops.cast(y_true > 0, dtype="float32")
-        return ops.sum(loss * mask) / ops.sum(mask)
-
-
 def test_padding_a_custom_loss_ignores_is_ignored_by_every_figure(rng):
     """Why 1: a custom Loss that masks label 0; no mask in the model."""
     tokens, labels = tagging_data(rng)
@@ -70,7 +58,7 @@ def test_padding_a_custom_loss_ignores_is_ignored_by_every_figure(rng):
             return self.dense(self.embed(x))
 
     model = Tagger()
-    model.compile("adam", NonPaddingTokenLoss(), metrics=[truacc.auto(name="auto")])
+    model.compile("adam", CustomNonPaddingTokenLoss(), metrics=[truacc.auto(name="auto")])
     logs, warned = fit(model, tokens[:280], labels[:280], validation_data=(tokens[280:], labels[280:]))
     p = model.predict(tokens[280:], verbose=0)
     expected = ref.argmax_accuracy(labels[280:], p, valid=labels[280:] != 0)
