@@ -371,7 +371,7 @@ class TruAccMonitor(keras.callbacks.Callback):
                     warn(
                         f"{label}{split}: '{prefix + key}' reports {reported:.4f} and the true "
                         f"accuracy is {true:.4f}: they agree only by coincidence, because "
-                        f"'{prefix + key}' computes the wrong thing and will part from the "
+                        f"'{prefix + key}' computes the wrong thing and can part from the "
                         f"true figure on other data. Cause: {judgement.cause} "
                         f"Fix: {judgement.fix}",
                         AccuracyMismatchWarning,
