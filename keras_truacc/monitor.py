@@ -270,12 +270,14 @@ class TruAccMonitor(keras.callbacks.Callback):
             task = resolve(facts.with_labels(expected_label_shape(facts), None)).task
             if task == "none":
                 continue
-            acc = TrueAccuracy(name=TRUE_KEY, data_checks=True).bind(model, index, name)
-            slots.append(Slot(acc, index, name, prefix + TRUE_KEY, self.weighted))
+            units = facts.class_axis_size or (1 if facts.output_rank == 1 else None)
+            counted = units if self.baseline else None
+            acc = TrueAccuracy(name=TRUE_KEY, data_checks=True, class_counts=counted)
+            slots.append(Slot(acc.bind(model, index, name), index, name, prefix + TRUE_KEY,
+                              self.weighted))
             if task == "multilabel":
                 exact = TrueAccuracy(name=EXACT_KEY, average="exact_match").bind(model, index, name)
                 slots.append(Slot(exact, index, name, prefix + EXACT_KEY, self.weighted))
-            units = facts.class_axis_size or (1 if facts.output_rank == 1 else None)
             if self.baseline and units:
                 base = MajorityBaseline(units, companion=acc, name=BASELINE_KEY)
                 slots.append(Slot(base, index, name, prefix + BASELINE_KEY, self.weighted))

@@ -61,6 +61,11 @@ class ExactCounts:
         """One count as a float32 tensor (rounded past 2**24; fine for ratios)."""
         return self.values()[name]
 
+    def vector(self, start: str, stop: int):
+        """``stop`` counts from the one named ``start`` on, as one float32 vector."""
+        i = self._index[start]
+        return ops.sum(self.state.value, axis=0)[i : i + stop]
+
     def values(self) -> dict:
         """Every count as a float32 tensor, from one read of the variable."""
         return dict(zip(self.names, ops.unstack(ops.sum(self.state.value, axis=0))))

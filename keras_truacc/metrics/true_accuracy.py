@@ -80,6 +80,8 @@ class TrueAccuracy(keras.metrics.Metric):
             on logits it is applied as ``log(t / (1 - t))``.
         ignore_class: a class index whose positions don't count (e.g. padding 0).
         average: for multi-label outputs, ``"per_label"`` (default) or ``"exact_match"``.
+        class_counts: the number of classes (units) whose label counts to keep too,
+            in the same update: what ``MajorityBaseline`` reads (the monitor sets it).
         data_checks: also count, in-graph, non-finite outputs, labels out of range
             and padding-like runs of label 0 (``counts()``). The monitor's metrics
             do, and explain what they find; off by default, so ``auto()`` costs
@@ -97,6 +99,7 @@ class TrueAccuracy(keras.metrics.Metric):
         ignore_class=None,
         average="per_label",
         data_checks=False,
+        class_counts=None,
         dtype=None,
         resolved=None,
     ):
@@ -111,8 +114,10 @@ class TrueAccuracy(keras.metrics.Metric):
         )
         self.average = average
         self.data_checks = bool(data_checks)
+        self.class_counts = int(class_counts) if class_counts else None
         self._saved_spec = AccuracySpec(**resolved) if resolved else None
-        self.exact_counts = ExactCounts(self, COUNTS)
+        classes = tuple(f"class_{k}" for k in range(self.class_counts or 0))
+        self.exact_counts = ExactCounts(self, COUNTS + classes)
         self._binding: Binding | None = None
         self._verdicts: dict = {}
         self._once = OnceRegistry()
@@ -204,7 +209,6 @@ class TrueAccuracy(keras.metrics.Metric):
     # -- the metric ----------------------------------------------------------
     def update_state(self, y_true, y_pred, sample_weight=None):
         _reject_strings(y_true)
-        given = (y_true, y_pred, sample_weight)
         y_true = ops.convert_to_tensor(y_true) if not _is_tensor(y_true) else y_true
         mask = keras_mask_of(y_pred)
         y_pred = ops.convert_to_tensor(y_pred) if not _is_tensor(y_pred) else y_pred
@@ -233,20 +237,23 @@ class TrueAccuracy(keras.metrics.Metric):
             columns["padding_like"] = edges * counted
         zeros = ops.zeros_like(hits) if len(columns) < len(COUNTS) else None
         table = ops.stack([columns.get(name, zeros) for name in COUNTS], axis=-1)
+        if self.class_counts:
+            classes = self._class_indicators(spec, y_true, len(hits.shape))
+            table = ops.concatenate([table, classes * ops.expand_dims(counted, -1)], axis=-1)
         self.exact_counts.add_vector(ops.sum(table, axis=tuple(range(len(hits.shape)))))
-        self._last_weights = (given, counted)
 
-    def weights_for(self, y_true, y_pred, sample_weight):
-        """The weights this metric just used for these very inputs, or ``None``.
-
-        Lets a companion (``MajorityBaseline``) updated right after it on the same
-        batch skip recomputing hits, masks and weights.
-        """
-        last = getattr(self, "_last_weights", None)
-        if last is None:
-            return None
-        (t, p, w), weights = last
-        return weights if t is y_true and p is y_pred and w is sample_weight else None
+    def _class_indicators(self, spec, y_true, rank):
+        """Per position, 1.0 under each class its label holds (each positive unit, for
+        units decided one by one): the counts behind the majority baseline."""
+        if spec.task == "multiclass":
+            labels = self._label_positions(spec, y_true)
+            classes = ops.arange(self.class_counts, dtype="int32")
+            # Compared with a range, an out-of-range label counts for no class.
+            return ops.cast(ops.equal(ops.expand_dims(labels, -1), classes), "float32")
+        positives = ops.cast(ops.greater(ops.cast(y_true, "float32"), 0.5), "float32")
+        if len(positives.shape) == rank:
+            positives = ops.expand_dims(positives, -1)
+        return positives
 
     def _hits(self, spec: AccuracySpec, y_true, y_pred):
         if spec.task == "multiclass":
@@ -354,6 +361,7 @@ class TrueAccuracy(keras.metrics.Metric):
             "ignore_class": self.overrides.ignore_class,
             "average": self.average,
             "data_checks": self.data_checks,
+            "class_counts": self.class_counts,
         }
         verdict = self.verdict
         spec = verdict.spec if verdict is not None else self._saved_spec
