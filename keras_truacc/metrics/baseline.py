@@ -43,7 +43,9 @@ class MajorityBaseline(keras.metrics.Metric):
                 f"{self.num_units} classes (class_counts={self.num_units}), but it counts "
                 f"{companion.class_counts}."
             )
-        self._companion = [companion]  # a list: not tracked as a sub-metric
+        # Set past Keras's tracker: the companion's variables are its own, and a
+        # tracked companion would list them twice in the model's metric state.
+        object.__setattr__(self, "_companion", [companion])
 
     @property
     def companion(self) -> TrueAccuracy:
