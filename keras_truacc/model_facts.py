@@ -39,9 +39,6 @@ def output_specs(model):
     outputs = getattr(model, "outputs", None)
     if outputs:
         return [(tuple(t.shape), str(getattr(t, "dtype", "float32"))) for t in outputs]
-    cached = getattr(model, "_truacc_output_specs", None)
-    if cached is not None:
-        return cached
     shapes = getattr(model, "_build_shapes_dict", None) or {}
     if not getattr(model, "built", False) or len(shapes) != 1:
         return None
@@ -53,9 +50,7 @@ def output_specs(model):
         spec_out = model.compute_output_spec(spec_in)
     except Exception:  # a model that can't be called symbolically: say "unknown"
         return None
-    specs = [(tuple(t.shape), str(t.dtype)) for t in keras.tree.flatten(spec_out)]
-    object.__setattr__(model, "_truacc_output_specs", specs)
-    return specs
+    return [(tuple(t.shape), str(t.dtype)) for t in keras.tree.flatten(spec_out)]
 
 
 def output_name(model, index: int) -> str | None:

@@ -233,7 +233,9 @@ class TrueAccuracy(keras.metrics.Metric):
         if self.data_checks:
             columns.update(self._value_checks(spec, y_true, y_pred, hits))
         if self.data_checks and self._watches_padding(verdict, mask):
-            edges = functional.edge_runs_of_zero(self._label_positions(spec, y_true))
+            edges = functional.edge_runs_of_zero(
+                self._label_positions(spec, y_true, len(hits.shape))
+            )
             columns["padding_like"] = edges * counted
         zeros = ops.zeros_like(hits) if len(columns) < len(COUNTS) else None
         table = ops.stack([columns.get(name, zeros) for name in COUNTS], axis=-1)
@@ -246,7 +248,7 @@ class TrueAccuracy(keras.metrics.Metric):
         """Per position, 1.0 under each class its label holds (each positive unit, for
         units decided one by one): the counts behind the majority baseline."""
         if spec.task == "multiclass":
-            labels = self._label_positions(spec, y_true)
+            labels = self._label_positions(spec, y_true, rank)
             classes = ops.arange(self.class_counts, dtype="int32")
             # Compared with a range, an out-of-range label counts for no class.
             return ops.cast(ops.equal(ops.expand_dims(labels, -1), classes), "float32")
@@ -265,10 +267,11 @@ class TrueAccuracy(keras.metrics.Metric):
             )
         return functional.binary_hits(y_true, y_pred, spec.decision_threshold)
 
-    def _label_positions(self, spec, y_true):
-        """Class indices per position: the labels themselves, or the argmax of one-hot rows."""
+    def _label_positions(self, spec, y_true, rank):
+        """Class indices per position (``rank`` axes, as the hits have): the labels
+        themselves, with a trailing unit axis dropped, or the argmax of one-hot rows."""
         if (spec.labels or "sparse") == "sparse":
-            return functional.sparse_label_positions(y_true, len(y_true.shape))
+            return functional.sparse_label_positions(y_true, rank)
         return ops.cast(ops.argmax(ops.cast(y_true, "float32"), axis=-1), "int32")
 
     def _weights(self, spec, hits, y_true, sample_weight, mask):
