@@ -17,14 +17,16 @@ from keras_truacc.decision.losses import canonical_loss_name
 _SHAPE_ONLY_LAYERS = ("Reshape", "Flatten", "Dropout", "Identity", "Cropping1D", "Lambda")
 
 
-def output_count(model) -> int:
+def output_count(model, specs=None) -> int:
+    """How many outputs ``model`` has; ``specs`` (from ``output_specs``) saves a
+    second symbolic call when the caller has them already."""
     outputs = getattr(model, "outputs", None)
     if outputs:
         return len(outputs)
     names = getattr(model, "output_names", None)
     if names:
         return len(names)
-    specs = output_specs(model)
+    specs = specs if specs is not None else output_specs(model)
     return len(specs) if specs else 1
 
 
@@ -185,13 +187,6 @@ def _walk_sequential(layers):
     return None
 
 
-def output_shape_and_dtype(model, index: int):
-    specs = output_specs(model)
-    if specs and index < len(specs):
-        return specs[index]
-    return None, None
-
-
 def model_output_facts(model, index: int, output_shape=None, label_shape=None) -> OutputFacts:
     """Facts about output ``index`` of ``model``.
 
@@ -199,12 +194,14 @@ def model_output_facts(model, index: int, output_shape=None, label_shape=None) -
     known: they beat what the model's structure says. With both known, a loss
     Keras doesn't ship is probed (once per call of this function: callers cache).
     """
-    shape, dtype = output_shape_and_dtype(model, index)
+    specs = output_specs(model)  # one symbolic call at most, for a subclassed model
+    count = output_count(model, specs)
+    shape, dtype = specs[index] if specs and index < len(specs) else (None, None)
     if output_shape is not None:
         shape = tuple(output_shape)
     loss = loss_for_output(model, index)
     found_as = None
-    if loss is None and output_count(model) == 1:
+    if loss is None and count == 1:
         attribute = loss_attribute(model)
         if attribute is not None:
             found_as, loss = f"attribute `{attribute[0]}`", attribute[1]
@@ -220,7 +217,7 @@ def model_output_facts(model, index: int, output_shape=None, label_shape=None) -
         activation=output_layer_activation(model, index),
         loss=facts,
         has_model=True,
-        output_name=output_name(model, index) if output_count(model) > 1 else None,
+        output_name=output_name(model, index) if count > 1 else None,
     )
 
 

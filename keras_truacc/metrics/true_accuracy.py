@@ -270,7 +270,8 @@ class TrueAccuracy(keras.metrics.Metric):
     def _label_positions(self, spec, y_true, rank):
         """Class indices per position (``rank`` axes, as the hits have): the labels
         themselves, with a trailing unit axis dropped, or the argmax of one-hot rows."""
-        if (spec.labels or "sparse") == "sparse":
+        one_hot = len(y_true.shape) == rank + 1 and y_true.shape[-1] != 1
+        if (spec.labels or ("one_hot" if one_hot else "sparse")) == "sparse":
             return functional.sparse_label_positions(y_true, rank)
         return ops.cast(ops.argmax(ops.cast(y_true, "float32"), axis=-1), "int32")
 
@@ -284,10 +285,7 @@ class TrueAccuracy(keras.metrics.Metric):
             extra = _broadcast_like(ops.cast(ops.convert_to_tensor(extra), "float32"), hits)
             weights = extra if weights is None else weights * extra
         if spec.ignore_class is not None and spec.task == "multiclass":
-            if (spec.labels or _label_form(y_true, hits)) == "sparse":
-                labels = functional.sparse_label_positions(y_true, len(hits.shape))
-            else:
-                labels = ops.cast(ops.argmax(ops.cast(y_true, "float32"), axis=-1), "int32")
+            labels = self._label_positions(spec, y_true, len(hits.shape))
             kept = ops.cast(ops.not_equal(labels, spec.ignore_class), "float32")
             weights = kept if weights is None else weights * kept
         return weights
