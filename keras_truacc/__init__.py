@@ -72,6 +72,10 @@ def _load():
 
     for name, home in _HOMES.items():
         globals()[name] = getattr(importlib.import_module(home), name)
+    from keras_truacc.keras2 import legacy_keras_requested
+
+    if legacy_keras_requested():  # tf.keras is tf_keras: register our metrics with it too
+        importlib.import_module("keras_truacc.keras2.metrics")
 
 
 def _started_as_command() -> bool:

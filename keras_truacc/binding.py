@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import keras
 
+from keras_truacc.keras2 import is_keras2_object
+
 _MAX_FRAMES = 64
 
 
@@ -30,7 +32,12 @@ class Binding:
 
 
 def compiled_metrics_of(model):
-    """The model's ``CompileMetrics`` (unwrapped if the monitor wrapped it)."""
+    """The model's ``CompileMetrics`` (unwrapped if the monitor wrapped it);
+    a tf_keras model's ``MetricsContainer``."""
+    if is_keras2_object(model):
+        from keras_truacc.keras2.compiled_metrics import compiled_metrics_of as of_keras2
+
+        return of_keras2(model)
     cm = getattr(model, "_compile_metrics", None)
     return getattr(cm, "inner", cm)
 
@@ -40,6 +47,11 @@ def metric_slots(model):
 
     Empty until Keras has built its compiled metrics (first batch or symbolic build).
     """
+    if is_keras2_object(model):
+        from keras_truacc.keras2.compiled_metrics import metric_slots as keras2_slots
+
+        yield from keras2_slots(model)
+        return
     cm = compiled_metrics_of(model)
     if cm is None or not getattr(cm, "built", False):
         return
@@ -67,7 +79,9 @@ def find_binding(metric) -> Binding | None:
     seen = 0
     while frame is not None and seen < _MAX_FRAMES:
         owner = frame.f_locals.get("self")
-        if isinstance(owner, keras.Model):
+        if isinstance(owner, keras.Model) or (
+            owner is not None and hasattr(owner, "compiled_metrics") and is_keras2_object(owner)
+        ):
             found = binding_in_model(owner, metric)
             if found is not None:
                 return found

@@ -51,7 +51,55 @@ class Slot:
         return structure
 
 
-class MonitoredMetrics(keras.metrics.Metric):
+class SlotUpdates:
+    """The monitor's part of a wrapped metric pass, whichever Keras runs it:
+    update each slot's metric after Keras's own, and never break the step."""
+
+    def _set_up_slots(self, slots, on_failure, make_slots):
+        self.slots = None if slots is None else tuple(slots)
+        self._make_slots = [make_slots]  # lists: not tracked by Keras
+        self._on_failure = [on_failure]
+        self.failed = False
+        self.saw_sample_weight = False
+        self.updated = False  # whether any step updated the compiled metrics
+
+    def update_slots(self, y_true, y_pred, sample_weight):
+        self.updated = True
+        if sample_weight is not None:
+            self.saw_sample_weight = True
+        if self.failed:
+            return
+        try:
+            if self.slots is None:
+                self.slots = tuple(self._make_slots[0](y_true, y_pred))
+            for slot in self.slots:
+                weight = None
+                if sample_weight is not None:
+                    weight = slot.weight_from(slot.select(sample_weight))
+                slot.metric.update_state(slot.select(y_true), slot.select(y_pred), weight)
+        except Exception as error:  # never break training
+            self._fail(error)
+
+    def slot_results(self, results: dict) -> dict:
+        if self.failed:
+            return results
+        try:
+            for slot in self.slots or ():
+                results[slot.log_key] = slot.metric.result()
+        except Exception as error:
+            self._fail(error)
+        return results
+
+    def reset_slots(self):
+        for slot in self.slots or ():
+            slot.metric.reset_state()
+
+    def _fail(self, error):
+        self.failed = True
+        self._on_failure[0](error)
+
+
+class MonitoredMetrics(SlotUpdates, keras.metrics.Metric):
     """Keras's ``CompileMetrics`` plus the monitor's metrics, as one Metric.
 
     ``slots`` is a list, or ``None`` when the outputs' shapes are not known before
@@ -64,12 +112,7 @@ class MonitoredMetrics(keras.metrics.Metric):
     def __init__(self, inner, slots, on_failure, make_slots=None):
         super().__init__(name="compile_metrics")
         self.inner = inner  # may be None: a model compiled with no metrics
-        self.slots = None if slots is None else tuple(slots)
-        self._make_slots = [make_slots]  # a list: not tracked
-        self._on_failure = [on_failure]
-        self.failed = False
-        self.saw_sample_weight = False
-        self.updated = False  # whether any step updated the compiled metrics
+        self._set_up_slots(slots, on_failure, make_slots)
 
     @property
     def built(self):
@@ -96,44 +139,18 @@ class MonitoredMetrics(keras.metrics.Metric):
         return variables
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        self.updated = True
         if self.inner is not None:
             self.inner.update_state(y_true, y_pred, sample_weight)
-        if sample_weight is not None:
-            self.saw_sample_weight = True
-        if self.failed:
-            return
-        try:
-            if self.slots is None:
-                self.slots = tuple(self._make_slots[0](y_true, y_pred))
-            for slot in self.slots:
-                weight = None
-                if sample_weight is not None:
-                    weight = slot.weight_from(slot.select(sample_weight))
-                slot.metric.update_state(slot.select(y_true), slot.select(y_pred), weight)
-        except Exception as error:  # never break training
-            self._fail(error)
-
-    def _fail(self, error):
-        self.failed = True
-        self._on_failure[0](error)
+        self.update_slots(y_true, y_pred, sample_weight)
 
     def reset_state(self):
         if self.inner is not None:
             self.inner.reset_state()
-        for slot in self.slots or ():
-            slot.metric.reset_state()
+        self.reset_slots()
 
     def result(self):
         results = dict(self.inner.result()) if self.inner is not None and self.inner.built else {}
-        if self.failed:
-            return results
-        try:
-            for slot in self.slots or ():
-                results[slot.log_key] = slot.metric.result()
-        except Exception as error:
-            self._fail(error)
-        return results
+        return self.slot_results(results)
 
     def get_config(self):  # never saved: detached before any save the user makes
         raise NotImplementedError
@@ -151,6 +168,19 @@ def detach(model, wrapper) -> None:
     current = getattr(model, "_compile_metrics", None)
     if current is wrapper:
         object.__setattr__(model, "_compile_metrics", wrapper.inner)
+
+
+def compiled_metrics(model):
+    """What the model holds as its compiled metrics now (our wrapper while attached)."""
+    return model._compile_metrics
+
+
+def metric_classes():
+    """The monitor's metric classes for Keras 3 models: true accuracy, baseline."""
+    from keras_truacc.metrics.baseline import MajorityBaseline
+    from keras_truacc.metrics.true_accuracy import TrueAccuracy
+
+    return TrueAccuracy, MajorityBaseline
 
 
 def step_functions(model):

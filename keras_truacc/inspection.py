@@ -20,6 +20,7 @@ from keras_truacc.decision.keras_choice import Judgement, MetricComputation, jud
 from keras_truacc.decision.label_values import describe_labels
 from keras_truacc.decision.losses import meaning_of
 from keras_truacc.decision.resolver import Verdict, resolve
+from keras_truacc.keras2 import is_keras2_object
 from keras_truacc.metric_reading import read_metric
 from keras_truacc.model_facts import model_output_facts, output_count, output_name
 
@@ -177,8 +178,9 @@ def user_metrics_per_output(model, count):
     per_output = [[] for _ in range(count)]
     slots = list(metric_slots(model))
     if slots:
+        keys_are_names = is_keras2_object(model)  # tf_keras names each metric by its key
         for index, name, weighted, metric in slots:
-            key = f"{name}_{metric.name}" if name else metric.name
+            key = f"{name}_{metric.name}" if name and not keys_are_names else metric.name
             per_output[index].append((key, weighted, metric))
         return _dedupe_keys(per_output)
     cm = compiled_metrics_of(model)

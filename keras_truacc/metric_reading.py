@@ -14,6 +14,7 @@ from __future__ import annotations
 import keras
 
 from keras_truacc.decision.keras_choice import MetricComputation, keras_accuracy_choice
+from keras_truacc.keras2 import is_keras2_object
 
 _BY_NAME = {
     "binary_accuracy": "binary",
@@ -45,7 +46,7 @@ def read_metric(metric, output_shape, label_shape) -> MetricComputation | None:
         if kind is None:
             return None
         return MetricComputation(kind, name, threshold=0.5 if kind == "binary" else None, k=5 if kind == "top_k" else None)
-    if isinstance(metric, keras.metrics.Metric):
+    if isinstance(metric, keras.metrics.Metric) or is_keras2_object(metric):
         cls = type(metric).__name__
         kind = _BY_CLASS.get(cls)
         kwargs = getattr(metric, "_fn_kwargs", {}) or {}

@@ -11,6 +11,7 @@ import keras
 
 from keras_truacc.decision.facts import LossFacts, LossProbe, OutputFacts
 from keras_truacc.decision.losses import canonical_loss_name
+from keras_truacc.keras2 import is_keras2_object
 
 # Layers that change only the shape of what passes through: the activation that
 # matters sits behind them.
@@ -40,7 +41,7 @@ def output_specs(model):
     """
     outputs = getattr(model, "outputs", None)
     if outputs:
-        return [(tuple(t.shape), str(getattr(t, "dtype", "float32"))) for t in outputs]
+        return [(tuple(t.shape), _dtype_name(getattr(t, "dtype", "float32"))) for t in outputs]
     shapes = getattr(model, "_build_shapes_dict", None) or {}
     if not getattr(model, "built", False) or len(shapes) != 1:
         return None
@@ -55,6 +56,11 @@ def output_specs(model):
     return [(tuple(t.shape), str(t.dtype)) for t in keras.tree.flatten(spec_out)]
 
 
+def _dtype_name(dtype) -> str:
+    """``'float32'`` for Keras 3's dtype strings and for ``tf.float32`` (tf_keras)."""
+    return getattr(dtype, "name", None) or str(dtype)
+
+
 def output_name(model, index: int) -> str | None:
     names = getattr(model, "output_names", None) or []
     return names[index] if index < len(names) else None
@@ -67,7 +73,7 @@ def loss_attribute(model):
     found = [
         (name, value)
         for name, value in vars(model).items()
-        if isinstance(value, keras.losses.Loss)
+        if _is_loss_object(value)
     ]
     return found[0] if len(found) == 1 else None
 
@@ -78,7 +84,7 @@ def loss_facts(loss) -> LossFacts | None:
         return None
     if isinstance(loss, str):
         return LossFacts(canonical_loss_name(loss))
-    if isinstance(loss, keras.losses.Loss):
+    if _is_loss_object(loss):
         config = {}
         try:
             config = loss.get_config() or {}
@@ -149,7 +155,7 @@ def output_layer_activation(model, index: int) -> str | None:
     outputs = getattr(model, "outputs", None)
     if not outputs or index >= len(outputs):
         layers = getattr(model, "layers", None)
-        if isinstance(model, keras.Sequential) and layers:
+        if type(model).__name__ == "Sequential" and layers:
             return _walk_sequential(layers)
         return None
     tensor = outputs[index]
@@ -164,10 +170,23 @@ def output_layer_activation(model, index: int) -> str | None:
                 return None
             tensor = inputs[0]
             continue
-        if isinstance(layer, keras.Model):
+        if _is_model(layer):
             return output_layer_activation(layer, 0)
         return layer_activation(layer)
     return None
+
+
+def _is_loss_object(value) -> bool:
+    """A ``keras.losses.Loss``, or tf_keras's (a tf_keras model's loss)."""
+    return isinstance(value, keras.losses.Loss) or (
+        is_keras2_object(value) and hasattr(value, "call") and hasattr(value, "reduction")
+    )
+
+
+def _is_model(layer) -> bool:
+    return isinstance(layer, keras.Model) or (
+        is_keras2_object(layer) and hasattr(layer, "compiled_metrics")
+    )
 
 
 def _inbound_tensors(layer, history):

@@ -11,6 +11,7 @@ or function a model needs.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import warnings
@@ -92,17 +93,46 @@ def load(path: str, safe_mode: bool = True, quiet: bool = True):
     reason = unusable_reason(path)
     if reason is not None:
         raise UnusableModel(reason)
-    import keras
-
+    load_model = _loader_for(saved_keras_version(path))
     try:
         with warnings.catch_warnings():
             if quiet:  # optimizer-state and build notes from loading: not about accuracy
                 warnings.simplefilter("ignore")
-            return keras.models.load_model(path, safe_mode=safe_mode)
+            return load_model(path, safe_mode=safe_mode)
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:
         raise UnusableModel(f"a corrupt Keras archive: {_first_line(error)}") from error
     except Exception as error:
         raise UnusableModel(load_error_reason(error)) from error
+
+
+def saved_keras_version(path: str) -> str | None:
+    """The Keras version that wrote the file (``metadata.json`` of a ``.keras``
+    archive, the ``keras_version`` attribute of an HDF5 file), if it says."""
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                return json.loads(archive.read("metadata.json")).get("keras_version")
+        import h5py
+
+        with h5py.File(path, "r") as f:
+            version = f.attrs.get("keras_version")
+        return version.decode() if isinstance(version, bytes) else version
+    except Exception:
+        return None
+
+
+def _loader_for(version: str | None):
+    """``load_model`` of the Keras that wrote the file: tf_keras for Keras 2 files."""
+    if version and version.startswith("2."):
+        from keras_truacc.keras2 import require_tf_keras
+
+        tf_keras = require_tf_keras()
+        import keras_truacc.keras2.metrics  # noqa: F401  registers truacc's tf_keras metrics
+
+        return tf_keras.models.load_model
+    import keras
+
+    return keras.models.load_model
 
 
 def load_error_reason(error: BaseException) -> str:

@@ -26,19 +26,20 @@ from keras_truacc.decision.facts import format_shape
 from keras_truacc.decision.keras_choice import judge
 from keras_truacc.decision.resolver import resolve
 from keras_truacc.inspection import expected_label_shape, user_metrics_per_output
-from keras_truacc.injection import Slot, attach, detach, set_step_functions, step_functions
+from keras_truacc import injection
+from keras_truacc.injection import Slot
+from keras_truacc.keras2 import is_keras2_object, legacy_keras_requested
 from keras_truacc.messages import (
     AccuracyMismatchWarning,
     BaselineWarning,
     DataWarning,
     MonitorDisabledWarning,
     OnceRegistry,
+    TruAccWarning,
     UnmonitoredStepWarning,
     warn,
 )
 from keras_truacc.metric_reading import read_metric
-from keras_truacc.metrics.baseline import MajorityBaseline
-from keras_truacc.metrics.true_accuracy import TrueAccuracy
 from keras_truacc.model_facts import (
     model_output_facts,
     output_count,
@@ -113,6 +114,10 @@ class TruAccMonitor(keras.callbacks.Callback):
             raise ValueError(
                 f"Expected argument `tolerance` to be a float in [0, 1), but got {tolerance!r}."
             )
+        if legacy_keras_requested():  # tf_keras: a too-old one says so here, in one line
+            from keras_truacc.keras2 import require_tf_keras
+
+            require_tf_keras()
         self.tolerance = float(tolerance)
         self.baseline = baseline
         self.weighted = weighted
@@ -130,16 +135,51 @@ class TruAccMonitor(keras.callbacks.Callback):
         self._judged = None
         self._said = OnceRegistry()
         self._disabled = False
+        self._glue = injection  # the Keras 3 glue; ``keras2.injection`` for tf_keras models
+
+    # -- which Keras runs the model ------------------------------------------
+    def set_model(self, model):
+        super().set_model(model)
+        self._glue = injection
+        if is_keras2_object(model):
+            from keras_truacc.keras2 import injection as keras2_injection
+
+            self._glue = keras2_injection
+            # tf_keras makes its step functions before on_train_begin/on_test_begin
+            # (evaluate hands its test function to a runner there): attach now.
+            if self._attached_by is None:
+                self._disabled = False
+                self._said.clear()
+                self._guard(self._attach, "pending")
+
+    # tf_keras's CallbackList asks every callback these; the monitor runs per epoch.
+    def _implements_train_batch_hooks(self):
+        return False
+
+    def _implements_test_batch_hooks(self):
+        return False
+
+    def _implements_predict_batch_hooks(self):
+        return False
+
+    def on_predict_begin(self, logs=None):
+        if self._attached_by == "pending":  # predict: nothing to count
+            self._release()
 
     # -- Keras hooks, each guarded: the monitor never breaks training --------
     def on_train_begin(self, logs=None):
-        self._disabled = False
         self.mismatches, self.history, self.notes = [], [], []
+        if self._attached_by == "pending":
+            self._attached_by = "fit"
+            return
+        self._disabled = False
         self._said.clear()
         self._guard(self._attach, "fit")
 
     def on_test_begin(self, logs=None):
-        if self._attached_by is None:
+        if self._attached_by == "pending":
+            self._attached_by = "evaluate"
+        elif self._attached_by is None:
             self._said.clear()
             self._guard(self._attach, "evaluate")
 
@@ -201,11 +241,14 @@ class TruAccMonitor(keras.callbacks.Callback):
 
     # -- attach / release ----------------------------------------------------
     def _attach(self, mode):
-        model = self.model
-        self._keras_steps = step_functions(model)  # traced by Keras, without our metrics
+        """Wrap the model's metric pass and put in the steps traced with it. ``mode``
+        is ``"fit"``, ``"evaluate"``, or ``"pending"`` (tf_keras, from ``set_model``:
+        both steps are left for tf_keras to make, with our metrics, when it runs)."""
+        model, glue = self.model, self._glue
+        self._keras_steps = glue.step_functions(model)  # traced by Keras, without our metrics
         reused = self._reusable_steps(model)
         if reused is not None:
-            self._wrapper = attach(model, None, self._internal_failure, reuse=reused.wrapper)
+            self._wrapper = glue.attach(model, None, self._internal_failure, reuse=reused.wrapper)
             self._slots = list(reused.wrapper.slots or [])
         else:
             specs = output_specs(model)
@@ -214,39 +257,46 @@ class TruAccMonitor(keras.callbacks.Callback):
                 with _variable_scope(model):  # tf.distribute: mirrored metric variables
                     slots = self._make_slots(model, [shape for shape, _dtype in specs])
             self._slots = slots or []
-            self._wrapper = attach(model, slots, self._internal_failure, self._make_slots_in_step)
-            self._steps = _OwnSteps(model, model._compile_metrics.inner, self._wrapper)
+            self._wrapper = glue.attach(
+                model, slots, self._internal_failure, self._make_slots_in_step
+            )
+            self._steps = _OwnSteps(model, self._wrapper.inner, self._wrapper)
         self._judged = None
         self._attached_by = mode
         _rerecord_jax_sharding(model)
         train, test = self._steps.train, self._steps.test
+        if mode == "pending":
+            glue.set_step_functions(model, (train, test))
+            return
         if mode == "fit" and train is None:
-            set_step_functions(model, (None, test))
+            glue.set_step_functions(model, (None, test))
             model.make_train_function(force=True)
             train = model.train_function
         elif mode == "evaluate" and test is None:
-            set_step_functions(model, (self._keras_steps[0], None))
+            glue.set_step_functions(model, (self._keras_steps[0], None))
             model.make_test_function(force=True)
             test = model.test_function
-        set_step_functions(model, (train if mode == "fit" else self._keras_steps[0], test))
+        glue.set_step_functions(model, (train if mode == "fit" else self._keras_steps[0], test))
 
     def _reusable_steps(self, model):
         """Our steps from an earlier call, if the model and its compiled metrics are the same."""
         steps = getattr(self, "_steps", None)
-        if steps is None or steps.model is not model or steps.inner is not model._compile_metrics:
+        if steps is None or steps.model is not model or (
+            steps.inner is not self._glue.compiled_metrics(model)
+        ):
             self._steps = None
             return None
         return steps
 
     def _release(self):
         if self._wrapper is not None:
-            train, test = step_functions(self.model)
+            train, test = self._glue.step_functions(self.model)
             if self._steps is not None:
-                if self._attached_by == "fit":
+                if self._attached_by == "fit" or (train is not None and train is not self._keras_steps[0]):
                     self._steps.train = train
                 self._steps.test = test
-            detach(self.model, self._wrapper)
-            set_step_functions(self.model, self._keras_steps)
+            self._glue.detach(self.model, self._wrapper)
+            self._glue.set_step_functions(self.model, self._keras_steps)
         self._wrapper, self._attached_by = None, None
 
     def _make_slots_in_step(self, y_true, y_pred):
@@ -258,6 +308,7 @@ class TruAccMonitor(keras.callbacks.Callback):
         return self._slots
 
     def _make_slots(self, model, output_shapes, names=None):
+        TrueAccuracy, MajorityBaseline = self._glue.metric_classes()
         slots = []
         count = len(output_shapes)
         for index, shape in enumerate(output_shapes):

@@ -12,31 +12,15 @@ from keras import ops
 from keras_truacc.metrics.true_accuracy import TrueAccuracy
 
 
-@keras.saving.register_keras_serializable(package="keras_truacc")
-class MajorityBaseline(keras.metrics.Metric):
-    """Share of the most common class among the labels seen (per label for
-    multi-label outputs, then averaged).
-
-    It holds no state of its own: its ``TrueAccuracy`` companion, made with
-    ``class_counts=num_units``, counts the labels of each class in the same
-    update that counts its hits, under the same weights and masks. So the two
-    figures are comparable, and the baseline costs no extra pass or variable.
-
-    >>> import numpy as np
-    >>> acc = TrueAccuracy(task="multiclass", class_counts=3)
-    >>> base = MajorityBaseline(num_units=3, companion=acc)
-    >>> y, p = np.array([0, 0, 0, 2]), np.eye(3)[[0, 1, 2, 2]]
-    >>> acc.update_state(y, p); base.update_state(y, p)
-    >>> float(base.result())
-    0.75
-    """
+class BaselineFromCounts:
+    """The baseline's logic, whichever Keras holds it: ``MajorityBaseline`` below
+    (Keras 3) and ``keras2.metrics.MajorityBaseline`` (tf_keras) share it."""
 
     _direction = "up"
 
-    def __init__(self, num_units, companion=None, name="majority_baseline", dtype=None):
-        super().__init__(name=name, dtype=dtype)
+    def _set_up_baseline(self, num_units, companion, make_companion):
         self.num_units = int(num_units)
-        companion = companion or TrueAccuracy(class_counts=self.num_units)
+        companion = companion or make_companion(class_counts=self.num_units)
         if companion.class_counts != self.num_units:
             raise ValueError(
                 "Expected the companion TrueAccuracy to count the labels of "
@@ -48,7 +32,7 @@ class MajorityBaseline(keras.metrics.Metric):
         object.__setattr__(self, "_companion", [companion])
 
     @property
-    def companion(self) -> TrueAccuracy:
+    def companion(self):
         return self._companion[0]
 
     def update_state(self, y_true, y_pred, sample_weight=None):
@@ -74,6 +58,30 @@ class MajorityBaseline(keras.metrics.Metric):
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype, "num_units": self.num_units}
+
+
+@keras.saving.register_keras_serializable(package="keras_truacc")
+class MajorityBaseline(BaselineFromCounts, keras.metrics.Metric):
+    """Share of the most common class among the labels seen (per label for
+    multi-label outputs, then averaged).
+
+    It holds no state of its own: its ``TrueAccuracy`` companion, made with
+    ``class_counts=num_units``, counts the labels of each class in the same
+    update that counts its hits, under the same weights and masks. So the two
+    figures are comparable, and the baseline costs no extra pass or variable.
+
+    >>> import numpy as np
+    >>> acc = TrueAccuracy(task="multiclass", class_counts=3)
+    >>> base = MajorityBaseline(num_units=3, companion=acc)
+    >>> y, p = np.array([0, 0, 0, 2]), np.eye(3)[[0, 1, 2, 2]]
+    >>> acc.update_state(y, p); base.update_state(y, p)
+    >>> float(base.result())
+    0.75
+    """
+
+    def __init__(self, num_units, companion=None, name="majority_baseline", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self._set_up_baseline(num_units, companion, TrueAccuracy)
 
 
 def _per_label(share):

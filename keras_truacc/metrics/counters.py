@@ -37,7 +37,8 @@ class ExactCounts:
     def __init__(self, metric, names: tuple[str, ...]):
         self.names = tuple(names)
         self._index = {name: i for i, name in enumerate(self.names)}
-        self.state = metric.add_variable(
+        # ``add_weight`` with keywords: Keras 3's and tf_keras's metrics both take it.
+        self.state = metric.add_weight(
             shape=(2, len(self.names)), initializer="zeros", dtype="float32", name="counts"
         )
 
@@ -52,10 +53,16 @@ class ExactCounts:
 
     def add_vector(self, amount) -> None:
         """Add a float32 vector holding one amount per count, in ``names`` order."""
-        high, low = ops.unstack(self.state.value)
+        high, low = ops.unstack(self.read())
         new_low = low + amount
         kept = ops.mod(new_low, CARRY_UNIT)  # what stays in low; the rest carries
         self.state.assign_add(ops.stack([new_low - kept, kept - low]))
+
+    def read(self):
+        """The ``(2, n)`` state as a tensor: a Keras 3 variable's ``value`` (what JAX
+        needs), or a ``tf.Variable``'s (tf_keras) ``value()``."""
+        value = self.state.value
+        return value() if callable(value) else value
 
     def value(self, name: str):
         """One count as a float32 tensor (rounded past 2**24; fine for ratios)."""
@@ -64,15 +71,15 @@ class ExactCounts:
     def vector(self, start: str, stop: int):
         """``stop`` counts from the one named ``start`` on, as one float32 vector."""
         i = self._index[start]
-        return ops.sum(self.state.value, axis=0)[i : i + stop]
+        return ops.sum(self.read(), axis=0)[i : i + stop]
 
     def values(self) -> dict:
         """Every count as a float32 tensor, from one read of the variable."""
-        return dict(zip(self.names, ops.unstack(ops.sum(self.state.value, axis=0))))
+        return dict(zip(self.names, ops.unstack(ops.sum(self.read(), axis=0))))
 
     def exact(self) -> dict:
         """Every count exactly, as Python floats (float64)."""
-        high, low = ops.convert_to_numpy(self.state).astype("float64")
+        high, low = ops.convert_to_numpy(self.read()).astype("float64")
         return {name: float(high[i] + low[i]) for i, name in enumerate(self.names)}
 
     def reset(self) -> None:

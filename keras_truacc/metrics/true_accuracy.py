@@ -47,63 +47,20 @@ def keras_mask_of(tensor):
     return get_keras_mask(tensor)
 
 
-@keras.saving.register_keras_serializable(package="keras_truacc")
-class TrueAccuracy(keras.metrics.Metric):
-    """The accuracy you mean, worked out from the loss, the activation and the shapes.
+class AccuracyCounting:
+    """The true accuracy's logic, whichever Keras holds its state.
 
-    Use it through ``truacc.auto()``. Inside ``compile`` it finds its model on
-    the first batch and reads the loss and the output activation from it, so a
-    ``Dense(1)`` logits model trained with ``BinaryCrossentropy(from_logits=True)``
-    is thresholded at 0, and a softmax trained with ``binary_crossentropy`` gets
-    its argmax. Explicit ``task=``, ``from_logits=`` and ``threshold=`` always win.
-
-    Standalone usage (no model: logits are told from the values, and it says so):
-
-    >>> import numpy as np, warnings
-    >>> m = TrueAccuracy(task="multiclass")
-    >>> m.update_state(np.array([2, 0, 1]), np.array([[.1, .2, .7], [.8, .1, .1], [.5, .3, .2]]))
-    >>> round(float(m.result()), 4)
-    0.6667
-
-    Usage with ``compile()`` API:
-
-    ```python
-    model.compile(optimizer="adam", loss="binary_crossentropy",
-                  metrics=[truacc.auto()])
-    ```
-
-    Args:
-        name: the key in the logs (default ``"accuracy"``).
-        task: ``"binary"``, ``"multiclass"`` or ``"multilabel"``; read from the model if not given.
-        from_logits: whether thresholded outputs are logits; read from the loss if not given.
-        threshold: decision threshold on the probability scale (default 0.5);
-            on logits it is applied as ``log(t / (1 - t))``.
-        ignore_class: a class index whose positions don't count (e.g. padding 0).
-        average: for multi-label outputs, ``"per_label"`` (default) or ``"exact_match"``.
-        class_counts: the number of classes (units) whose label counts to keep too,
-            in the same update: what ``MajorityBaseline`` reads (the monitor sets it).
-        data_checks: also count, in-graph, non-finite outputs, labels out of range
-            and padding-like runs of label 0 (``counts()``). The monitor's metrics
-            do, and explain what they find; off by default, so ``auto()`` costs
-            about what Keras's own accuracy costs.
+    ``TrueAccuracy`` below (Keras 3) and ``keras2.metrics.TrueAccuracy`` (tf_keras)
+    are this class on their own Keras's ``Metric``: only the base class and its
+    variable differ, so the two count the same way, in ``keras.ops``.
     """
 
     _direction = "up"
 
-    def __init__(
-        self,
-        name="accuracy",
-        task=None,
-        from_logits=None,
-        threshold=None,
-        ignore_class=None,
-        average="per_label",
-        data_checks=False,
-        class_counts=None,
-        dtype=None,
-        resolved=None,
+    def _set_up_counting(
+        self, task, from_logits, threshold, ignore_class, average, data_checks, class_counts,
+        resolved,
     ):
-        super().__init__(name=name, dtype=dtype)
         if average not in ("per_label", "exact_match"):
             raise ValueError(
                 "Expected argument `average` to be 'per_label' or 'exact_match', "
@@ -371,7 +328,68 @@ class TrueAccuracy(keras.metrics.Metric):
         return config
 
 
-def auto(name: str = "accuracy", **overrides) -> TrueAccuracy:
+@keras.saving.register_keras_serializable(package="keras_truacc")
+class TrueAccuracy(AccuracyCounting, keras.metrics.Metric):
+    """The accuracy you mean, worked out from the loss, the activation and the shapes.
+
+    Use it through ``truacc.auto()``. Inside ``compile`` it finds its model on
+    the first batch and reads the loss and the output activation from it, so a
+    ``Dense(1)`` logits model trained with ``BinaryCrossentropy(from_logits=True)``
+    is thresholded at 0, and a softmax trained with ``binary_crossentropy`` gets
+    its argmax. Explicit ``task=``, ``from_logits=`` and ``threshold=`` always win.
+
+    Standalone usage (no model: logits are told from the values, and it says so):
+
+    >>> import numpy as np, warnings
+    >>> m = TrueAccuracy(task="multiclass")
+    >>> m.update_state(np.array([2, 0, 1]), np.array([[.1, .2, .7], [.8, .1, .1], [.5, .3, .2]]))
+    >>> round(float(m.result()), 4)
+    0.6667
+
+    Usage with ``compile()`` API:
+
+    ```python
+    model.compile(optimizer="adam", loss="binary_crossentropy",
+                  metrics=[truacc.auto()])
+    ```
+
+    Args:
+        name: the key in the logs (default ``"accuracy"``).
+        task: ``"binary"``, ``"multiclass"`` or ``"multilabel"``; read from the model if not given.
+        from_logits: whether thresholded outputs are logits; read from the loss if not given.
+        threshold: decision threshold on the probability scale (default 0.5);
+            on logits it is applied as ``log(t / (1 - t))``.
+        ignore_class: a class index whose positions don't count (e.g. padding 0).
+        average: for multi-label outputs, ``"per_label"`` (default) or ``"exact_match"``.
+        class_counts: the number of classes (units) whose label counts to keep too,
+            in the same update: what ``MajorityBaseline`` reads (the monitor sets it).
+        data_checks: also count, in-graph, non-finite outputs, labels out of range
+            and padding-like runs of label 0 (``counts()``). The monitor's metrics
+            do, and explain what they find; off by default, so ``auto()`` costs
+            about what Keras's own accuracy costs.
+    """
+
+    def __init__(
+        self,
+        name="accuracy",
+        task=None,
+        from_logits=None,
+        threshold=None,
+        ignore_class=None,
+        average="per_label",
+        data_checks=False,
+        class_counts=None,
+        dtype=None,
+        resolved=None,
+    ):
+        super().__init__(name=name, dtype=dtype)
+        self._set_up_counting(
+            task, from_logits, threshold, ignore_class, average, data_checks, class_counts,
+            resolved,
+        )
+
+
+def auto(name: str = "accuracy", **overrides):
     """The one-line replacement for ``metrics=['accuracy']``.
 
     >>> import keras_truacc as truacc
@@ -385,7 +403,16 @@ def auto(name: str = "accuracy", **overrides) -> TrueAccuracy:
 
     Keyword overrides (``task``, ``from_logits``, ``threshold``, ``ignore_class``,
     ``average``) always win over what the model says.
+
+    With ``TF_USE_LEGACY_KERAS`` set (TensorFlow's switch to tf_keras, Keras 2),
+    the metric is a tf_keras one: ``keras_truacc.keras2.metrics.TrueAccuracy``.
     """
+    from keras_truacc.keras2 import legacy_keras_requested
+
+    if legacy_keras_requested():
+        from keras_truacc.keras2.metrics import auto as keras2_auto
+
+        return keras2_auto(name, **overrides)
     return TrueAccuracy(name=name, **overrides)
 
 
