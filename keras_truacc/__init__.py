@@ -75,7 +75,10 @@ def _load():
     from keras_truacc.keras2 import legacy_keras_requested
 
     if legacy_keras_requested():  # tf.keras is tf_keras: register our metrics with it too
-        importlib.import_module("keras_truacc.keras2.metrics")
+        try:
+            importlib.import_module("keras_truacc.keras2.metrics")
+        except (ImportError, RuntimeError):
+            pass  # tf_keras missing or too old: auto() and TruAccMonitor() say so, in one line
 
 
 def _started_as_command() -> bool:

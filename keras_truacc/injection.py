@@ -63,6 +63,17 @@ class SlotUpdates:
         self.saw_sample_weight = False
         self.updated = False  # whether any step updated the compiled metrics
 
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Keras's own compiled metrics (``inner``), then the slots."""
+        if self.inner is not None:
+            self.inner.update_state(y_true, y_pred, sample_weight)
+        self.update_slots(y_true, y_pred, sample_weight)
+
+    def reset_state(self):
+        if self.inner is not None:
+            self.inner.reset_state()
+        self.reset_slots()
+
     def update_slots(self, y_true, y_pred, sample_weight):
         self.updated = True
         if sample_weight is not None:
@@ -80,12 +91,21 @@ class SlotUpdates:
         except Exception as error:  # never break training
             self._fail(error)
 
-    def slot_results(self, results: dict) -> dict:
+    def slot_results(self, results: dict, share_reads: bool = True) -> dict:
+        """Each slot's result by log key. With ``share_reads``, metrics that read the
+        same counts (the true accuracy and its baseline) share one read of them."""
         if self.failed:
             return results
         try:
+            totals = {}
             for slot in self.slots or ():
-                results[slot.log_key] = slot.metric.result()
+                counts = getattr(slot.metric, "counts_read", None) if share_reads else None
+                if counts is None:
+                    results[slot.log_key] = slot.metric.result()
+                    continue
+                if id(counts) not in totals:
+                    totals[id(counts)] = counts.values()
+                results[slot.log_key] = slot.metric.result_from(totals[id(counts)])
         except Exception as error:
             self._fail(error)
         return results
@@ -137,16 +157,6 @@ class MonitoredMetrics(SlotUpdates, keras.metrics.Metric):
         for slot in self.slots or ():
             variables.extend(slot.metric.variables)
         return variables
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        if self.inner is not None:
-            self.inner.update_state(y_true, y_pred, sample_weight)
-        self.update_slots(y_true, y_pred, sample_weight)
-
-    def reset_state(self):
-        if self.inner is not None:
-            self.inner.reset_state()
-        self.reset_slots()
 
     def result(self):
         results = dict(self.inner.result()) if self.inner is not None and self.inner.built else {}

@@ -65,3 +65,33 @@ def test_the_keras3_path_never_imports_tf_keras():
                                             "TF_CPP_MIN_LOG_LEVEL": "3",
                                             "TF_USE_LEGACY_KERAS": "0"}, timeout=240)
     assert code == 0 and output.strip().endswith("clean"), output[-4000:]
+
+
+TOO_OLD = """
+import keras_truacc as truacc          # imports, whatever tf_keras is installed
+for make in (truacc.auto, truacc.TruAccMonitor):
+    try:
+        make()
+    except RuntimeError as error:
+        print(error)
+    else:
+        print("no error")
+"""
+
+
+def test_a_too_old_tf_keras_is_refused_at_construction_not_at_import(tmp_path):
+    """An installed tf_keras 2.15 (a stand-in package: CI can't install a TensorFlow
+    2.15 beside 2.21): the import works; auto() and TruAccMonitor() refuse it."""
+    stub = tmp_path / "tf_keras"
+    stub.mkdir()
+    (stub / "__init__.py").write_text('__version__ = "2.15.1"\n')
+    code, output = run(["-c", TOO_OLD], {
+        "TF_USE_LEGACY_KERAS": "1", "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3",
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])},
+        timeout=240)
+    assert code == 0, output[-4000:]
+    lines = [line for line in output.splitlines() if line.startswith("truacc:")]
+    assert len(lines) == 2, output[-4000:]
+    for line in lines:
+        assert "tf_keras 2.15.1 is installed" in line and "2.16 or newer" in line
+        assert "pip install 'tf-keras>=2.16'" in line

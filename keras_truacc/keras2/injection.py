@@ -30,7 +30,9 @@ class _SlotResults:
         self._wrapper = wrapper
 
     def result(self):
-        return self._wrapper.slot_results({})
+        # Each metric's own result(): tf_keras wraps it to read synced-on-read
+        # variables across replicas under a tf.distribute strategy.
+        return self._wrapper.slot_results({}, share_reads=False)
 
     def reset_state(self):
         self._wrapper.reset_slots()
@@ -61,15 +63,6 @@ class MonitoredContainer(SlotUpdates):
         inner = list(self.inner.metrics) if self.inner is not None else []
         return inner + [self._results]
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        if self.inner is not None:
-            self.inner.update_state(y_true, y_pred, sample_weight)
-        self.update_slots(y_true, y_pred, sample_weight)
-
-    def reset_state(self):
-        if self.inner is not None:
-            self.inner.reset_state()
-        self.reset_slots()
 
 
 def compiled_metrics(model):

@@ -32,24 +32,9 @@ _plain_python = tf.autograph.experimental.do_not_convert
 class TrueAccuracy(AccuracyCounting, tf_keras.metrics.Metric):
     """``truacc.auto()`` for tf_keras models; see ``keras_truacc.TrueAccuracy``."""
 
-    def __init__(
-        self,
-        name="accuracy",
-        task=None,
-        from_logits=None,
-        threshold=None,
-        ignore_class=None,
-        average="per_label",
-        data_checks=False,
-        class_counts=None,
-        dtype=None,
-        resolved=None,
-    ):
+    def __init__(self, name="accuracy", dtype=None, **options):
         super().__init__(name=name, dtype=dtype)
-        self._set_up_counting(
-            task, from_logits, threshold, ignore_class, average, data_checks, class_counts,
-            resolved,
-        )
+        self._set_up_counting(**options)  # task, from_logits, ...: as Keras 3's TrueAccuracy
 
     @_plain_python
     def update_state(self, y_true, y_pred, sample_weight=None):

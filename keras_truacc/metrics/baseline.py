@@ -38,16 +38,24 @@ class BaselineFromCounts:
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Nothing to do: the companion counted the labels in its own update."""
 
+    @property
+    def counts_read(self):
+        """The ``ExactCounts`` the result reads: the companion's."""
+        return self.companion.exact_counts
+
     def result(self):
+        return self.result_from(self.counts_read.values())
+
+    def result_from(self, counts):
+        """The baseline from ``counts``, the companion's totals."""
         verdict = self.companion.verdict
-        counts = self.companion.exact_counts
-        share = ops.divide_no_nan(counts.vector("class_0", self.num_units), counts.value("total"))
+        share = ops.divide_no_nan(counts.vector("class_0", self.num_units), counts["total"])
         if verdict is None or verdict.spec.task == "none":
             return ops.max(share)
         if verdict.settles_by_label_rows:
             # Units scored one by one: the companion's labels say whether the
             # classes are exclusive (every row one positive) or independent.
-            exclusive = ops.equal(counts.value("rows_not_one_hot"), 0.0)
+            exclusive = ops.equal(counts["rows_not_one_hot"], 0.0)
             return ops.where(exclusive, ops.max(share), _per_label(share))
         if verdict.spec.task == "multiclass":
             return ops.max(share)

@@ -31,6 +31,24 @@ from keras import ops
 CARRY_UNIT = float(2**20)
 
 
+class Totals:
+    """``high + low`` of every count, from one read of the variable, split once;
+    only the counts asked for are taken out (a graph op or two each)."""
+
+    def __init__(self, summed, index: dict):
+        self.summed = summed
+        self._index = index
+        self._parts = ops.split(summed, len(index))
+
+    def __getitem__(self, name: str):
+        return ops.squeeze(self._parts[self._index[name]], axis=0)
+
+    def vector(self, start: str, stop: int):
+        """``stop`` counts from the one named ``start`` on, as one vector."""
+        i = self._index[start]
+        return ops.concatenate(self._parts[i : i + stop])
+
+
 class ExactCounts:
     """Named exact counts, held by ``metric`` in one float32 ``(2, n)`` variable."""
 
@@ -53,16 +71,19 @@ class ExactCounts:
 
     def add_vector(self, amount) -> None:
         """Add a float32 vector holding one amount per count, in ``names`` order."""
-        high, low = ops.unstack(self.read())
-        new_low = low + amount
-        kept = ops.mod(new_low, CARRY_UNIT)  # what stays in low; the rest carries
-        self.state.assign_add(ops.stack([new_low - kept, kept - low]))
+        low = ops.unstack(self.read())[1]
+        # Whole multiples of 2**20 of the new low carry to high; the rest stays in
+        # low. floor(x * 2**-20) * 2**20 is exact in float32 (a power of two).
+        carry = ops.floor((low + amount) * (1.0 / CARRY_UNIT)) * CARRY_UNIT
+        self.state.assign_add(ops.stack([carry, amount - carry]))
 
     def read(self):
         """The ``(2, n)`` state as a tensor: a Keras 3 variable's ``value`` (what JAX
-        needs), or a ``tf.Variable``'s (tf_keras) ``value()``."""
+        needs), or a ``tf.Variable`` (tf_keras) converted as tf_keras's own metrics
+        read theirs, which sums a variable synced on read across replicas and
+        workers (``tf.distribute``)."""
         value = self.state.value
-        return value() if callable(value) else value
+        return ops.convert_to_tensor(self.state) if callable(value) else value
 
     def value(self, name: str):
         """One count as a float32 tensor (rounded past 2**24; fine for ratios)."""
@@ -70,12 +91,11 @@ class ExactCounts:
 
     def vector(self, start: str, stop: int):
         """``stop`` counts from the one named ``start`` on, as one float32 vector."""
-        i = self._index[start]
-        return ops.sum(self.read(), axis=0)[i : i + stop]
+        return self.values().vector(start, stop)
 
-    def values(self) -> dict:
+    def values(self) -> Totals:
         """Every count as a float32 tensor, from one read of the variable."""
-        return dict(zip(self.names, ops.unstack(ops.sum(self.read(), axis=0))))
+        return Totals(ops.sum(self.read(), axis=0), self._index)
 
     def exact(self) -> dict:
         """Every count exactly, as Python floats (float64)."""

@@ -25,7 +25,9 @@ _FATAL_PROBLEMS = {"shape_mismatch", "string_labels", "label_form_mismatch"}
 # - correct, total: the accuracy itself;
 # - correct_if_exclusive, rows_not_one_hot: while the labels settle whether units
 #   scored one by one are exclusive classes (argmax) or labels (per-label);
-# - nonfinite_outputs, invalid_labels: bad values, read and explained by the monitor;
+# - finite_outputs, invalid_labels: the counted positions whose outputs are all finite
+#   (``counts()`` gives the others, ``nonfinite_outputs``) and labels out of range:
+#   bad values, read and explained by the monitor;
 # - padding_like: sequence positions in runs of label 0 that reach the start or the
 #   end of their sequence, as padding does (the monitor's padding warning).
 COUNTS = (
@@ -33,7 +35,7 @@ COUNTS = (
     "total",
     "correct_if_exclusive",
     "rows_not_one_hot",
-    "nonfinite_outputs",
+    "finite_outputs",
     "invalid_labels",
     "padding_like",
 )
@@ -58,8 +60,8 @@ class AccuracyCounting:
     _direction = "up"
 
     def _set_up_counting(
-        self, task, from_logits, threshold, ignore_class, average, data_checks, class_counts,
-        resolved,
+        self, task=None, from_logits=None, threshold=None, ignore_class=None,
+        average="per_label", data_checks=False, class_counts=None, resolved=None,
     ):
         if average not in ("per_label", "exact_match"):
             raise ValueError(
@@ -78,6 +80,7 @@ class AccuracyCounting:
         self._binding: Binding | None = None
         self._verdicts: dict = {}
         self._once = OnceRegistry()
+        self._invalid_labels_from_classes = False
 
     # -- binding -------------------------------------------------------------
     def bind(self, model, output_index=0, output_name=None) -> TrueAccuracy:
@@ -188,7 +191,7 @@ class AccuracyCounting:
                 else not_one_hot * ops.cast(ops.greater(weights, 0.0), "float32")
             )
         if self.data_checks:
-            columns.update(self._value_checks(spec, y_true, y_pred, hits))
+            columns.update(self._value_checks(spec, y_true, y_pred, hits, weights))
         if self.data_checks and self._watches_padding(verdict, mask):
             edges = functional.edge_runs_of_zero(
                 self._label_positions(spec, y_true, len(hits.shape))
@@ -198,7 +201,9 @@ class AccuracyCounting:
         table = ops.stack([columns.get(name, zeros) for name in COUNTS], axis=-1)
         if self.class_counts:
             classes = self._class_indicators(spec, y_true, len(hits.shape))
-            table = ops.concatenate([table, classes * ops.expand_dims(counted, -1)], axis=-1)
+            if weights is not None:
+                classes = classes * ops.expand_dims(weights, -1)
+            table = ops.concatenate([table, classes], axis=-1)
         self.exact_counts.add_vector(ops.sum(table, axis=tuple(range(len(hits.shape)))))
 
     def _class_indicators(self, spec, y_true, rank):
@@ -206,7 +211,7 @@ class AccuracyCounting:
         units decided one by one): the counts behind the majority baseline."""
         if spec.task == "multiclass":
             labels = self._label_positions(spec, y_true, rank)
-            classes = ops.arange(self.class_counts, dtype="int32")
+            classes = np.arange(self.class_counts, dtype="int32")  # a constant, not a Range op
             # Compared with a range, an out-of-range label counts for no class.
             return ops.cast(ops.equal(ops.expand_dims(labels, -1), classes), "float32")
         positives = ops.cast(ops.greater(ops.cast(y_true, "float32"), 0.5), "float32")
@@ -258,14 +263,20 @@ class AccuracyCounting:
             and verdict.facts.output_rank == 3
         )
 
-    def _value_checks(self, spec, y_true, y_pred, hits) -> dict:
+    def _value_checks(self, spec, y_true, y_pred, hits, weights) -> dict:
         """Per-position counts of bad values, in-graph; the monitor reads and explains them."""
         rank = len(hits.shape)
         finite = ops.isfinite(ops.cast(y_pred, "float32"))
         if len(finite.shape) > rank:
             finite = ops.all(finite, axis=-1)
-        checks = {"nonfinite_outputs": ops.cast(ops.logical_not(finite), "float32")}
+        finite = ops.cast(finite, "float32")
+        checks = {"finite_outputs": finite if weights is None else finite * weights}
         if spec.task == "multiclass" and (spec.labels or "") == "sparse":
+            if self.class_counts == y_pred.shape[-1]:
+                # Each label in range counts for exactly one class: the labels out
+                # of range are the total less the class counts (see ``counts``).
+                self._invalid_labels_from_classes = True
+                return checks
             labels = functional.sparse_label_positions(y_true, rank)
             # Negative indices wrap to huge unsigned ones: one comparison covers both ends.
             bad = ops.greater_equal(ops.cast(labels, "uint32"), y_pred.shape[-1])
@@ -281,11 +292,20 @@ class AccuracyCounting:
         checks["invalid_labels"] = bad
         return checks
 
+    @property
+    def counts_read(self):
+        """The ``ExactCounts`` this metric's result reads (``result_from`` takes its totals)."""
+        return self.exact_counts
+
     def result(self):
+        return self.result_from(self.exact_counts.values())
+
+    def result_from(self, counts):
+        """The result from ``counts``, the totals of ``counts_read`` (read once and
+        shared with the baseline's result in the monitor's pass)."""
         verdict = self.verdict
         if verdict is not None and verdict.spec.task == "none":
             return ops.convert_to_tensor(float("nan"))  # no score: not a classification
-        counts = self.exact_counts.values()
         plain = ops.divide_no_nan(counts["correct"], counts["total"])
         if verdict is not None and verdict.settles_by_label_rows:
             exclusive = ops.divide_no_nan(counts["correct_if_exclusive"], counts["total"])
@@ -307,7 +327,13 @@ class AccuracyCounting:
 
     def counts(self) -> dict:
         """Exact counts as Python numbers: correct, total and the checks' counters."""
-        return self.exact_counts.exact()
+        counts = self.exact_counts.exact()
+        finite = counts.pop("finite_outputs")
+        counts["nonfinite_outputs"] = counts["total"] - finite if self.data_checks else 0.0
+        if self._invalid_labels_from_classes:
+            counted = sum(counts[f"class_{k}"] for k in range(self.class_counts))
+            counts["invalid_labels"] = counts["total"] - counted
+        return counts
 
     def get_config(self):
         config = {
@@ -387,33 +413,6 @@ class TrueAccuracy(AccuracyCounting, keras.metrics.Metric):
             task, from_logits, threshold, ignore_class, average, data_checks, class_counts,
             resolved,
         )
-
-
-def auto(name: str = "accuracy", **overrides):
-    """The one-line replacement for ``metrics=['accuracy']``.
-
-    >>> import keras_truacc as truacc
-    >>> truacc.auto().name
-    'accuracy'
-
-    ```python
-    model.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True),
-                  metrics=[truacc.auto()])       # thresholds logits at 0
-    ```
-
-    Keyword overrides (``task``, ``from_logits``, ``threshold``, ``ignore_class``,
-    ``average``) always win over what the model says.
-
-    With ``TF_USE_LEGACY_KERAS`` set (TensorFlow's switch to tf_keras, Keras 2),
-    the metric is a tf_keras one: ``keras_truacc.keras2.metrics.TrueAccuracy``.
-    """
-    from keras_truacc.keras2 import legacy_keras_requested
-
-    if legacy_keras_requested():
-        from keras_truacc.keras2.metrics import auto as keras2_auto
-
-        return keras2_auto(name, **overrides)
-    return TrueAccuracy(name=name, **overrides)
 
 
 def _in_symbolic_build() -> bool:
