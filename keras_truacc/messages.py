@@ -43,7 +43,13 @@ class MonitorDisabledWarning(TruAccWarning):
 
 
 def warn(message: str, category=TruAccWarning, stacklevel: int | None = None) -> None:
-    """Warn, pointing at the user's line (their ``fit``/``evaluate`` call), not ours."""
+    """Warn, pointing at the user's line (their ``fit``/``evaluate`` call), not ours.
+    In a multi-process job only process 0 warns (the figures are global), except
+    that a monitor stepping aside says so on its own process."""
+    from keras_truacc.distributed import is_chief
+
+    if category is not MonitorDisabledWarning and not is_chief():
+        return
     warnings.warn(message, category, stacklevel=stacklevel or _user_stacklevel())
 
 

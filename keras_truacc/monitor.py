@@ -25,6 +25,7 @@ import keras
 from keras_truacc.decision.facts import format_shape
 from keras_truacc.decision.keras_choice import judge
 from keras_truacc.decision.resolver import resolve
+from keras_truacc.distributed import is_chief, unsupported_strategy_message
 from keras_truacc.inspection import expected_label_shape, user_metrics_per_output
 from keras_truacc import injection
 from keras_truacc.injection import Slot
@@ -174,6 +175,7 @@ class TruAccMonitor(keras.callbacks.Callback):
             return
         self._disabled = False
         self._said.clear()
+        self._guard(self._warn_unsupported_strategy)
         self._guard(self._attach, "fit")
 
     def on_test_begin(self, logs=None):
@@ -185,7 +187,7 @@ class TruAccMonitor(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self._guard(self._check, epoch, logs or {})
-        if self.log_dir is not None and not self._disabled:
+        if self.log_dir is not None and not self._disabled and is_chief():
             self._write_dashboard(epoch, logs or {})
 
     def on_test_end(self, logs=None):
@@ -204,6 +206,11 @@ class TruAccMonitor(keras.callbacks.Callback):
         if self._board is not None:
             self._board.close()
             self._board = None
+
+    def _warn_unsupported_strategy(self):
+        message = unsupported_strategy_message(self.model)
+        if message and self._said.first("unsupported strategy"):
+            warn(message, TruAccWarning)
 
     # -- TensorBoard -----------------------------------------------------------
     def dashboard_series(self, logs) -> dict:

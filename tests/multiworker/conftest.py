@@ -1,0 +1,3 @@
+# The worker scripts set their backend, TF_CONFIG or a distributed runtime up at
+# import: pytest's doctest collection must not import them into its own process.
+collect_ignore = ["jax_worker.py", "torch_rank.py", "keras3_mwms.py"]
