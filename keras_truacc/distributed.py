@@ -93,8 +93,10 @@ def all_reduce_counts(metric, group=None) -> dict:
 
     names = list(counts.names)
     local = torch.tensor([exact[name] for name in names], dtype=torch.float64)
+    if torch.distributed.get_backend(group) == "nccl":  # NCCL reduces GPU tensors only
+        local = local.to(torch.cuda.current_device())  # (untested here: no GPU)
     torch.distributed.all_reduce(local, op=torch.distributed.ReduceOp.SUM, group=group)
-    total = local.numpy()
+    total = local.cpu().numpy()
     if (total >= _EXACT_LIMIT).any():
         raise OverflowError("more than 2**44 samples: the counts are no longer exact")
     high = np.floor(total / _CARRY_UNIT) * _CARRY_UNIT

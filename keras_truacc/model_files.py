@@ -122,16 +122,19 @@ def saved_keras_version(path: str) -> str | None:
 
 
 def _loader_for(version: str | None):
-    """``load_model`` of the Keras that wrote the file: tf_keras for Keras 2 files."""
+    """``load_model`` of the Keras that wrote the file: tf_keras for Keras 2 files
+    where it can run here, else Keras 3's (which reads Keras 2's ``.h5`` files)."""
+    import keras
+
     if version and version.startswith("2."):
         from keras_truacc.keras2 import require_tf_keras
 
-        tf_keras = require_tf_keras()
-        import keras_truacc.keras2.metrics  # noqa: F401  registers truacc's tf_keras metrics
-
+        try:
+            tf_keras = require_tf_keras()
+            import keras_truacc.keras2.metrics  # noqa: F401  registers truacc's tf_keras metrics
+        except (ImportError, RuntimeError):
+            return keras.models.load_model
         return tf_keras.models.load_model
-    import keras
-
     return keras.models.load_model
 
 

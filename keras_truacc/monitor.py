@@ -136,22 +136,34 @@ class TruAccMonitor(keras.callbacks.Callback):
         self._judged = None
         self._said = OnceRegistry()
         self._disabled = False
-        self._glue = injection  # the Keras 3 glue; ``keras2.injection`` for tf_keras models
+        self._for_keras2 = False  # the model is tf_keras's (set_model says)
+        self._attached_model = None
 
     # -- which Keras runs the model ------------------------------------------
     def set_model(self, model):
+        if self._attached_by is not None:
+            # Still attached: the last fit/evaluate raised before its end hook.
+            # Put that model back as Keras made it before anything else.
+            self._guard(self._release)
         super().set_model(model)
-        self._glue = injection
-        if is_keras2_object(model):
-            from keras_truacc.keras2 import injection as keras2_injection
-
-            self._glue = keras2_injection
+        self._for_keras2 = is_keras2_object(model)
+        if self._for_keras2:
             # tf_keras makes its step functions before on_train_begin/on_test_begin
             # (evaluate hands its test function to a runner there): attach now.
             if self._attached_by is None:
                 self._disabled = False
                 self._said.clear()
                 self._guard(self._attach, "pending")
+
+    @property
+    def _glue(self):
+        """The glue of the model's Keras: ``injection`` (Keras 3) or ``keras2.injection``.
+        (A property, not a module kept on the monitor: Keras Tuner deep-copies callbacks.)"""
+        if self._for_keras2:
+            from keras_truacc.keras2 import injection as keras2_injection
+
+            return keras2_injection
+        return injection
 
     # tf_keras's CallbackList asks every callback these; the monitor runs per epoch.
     def _implements_train_batch_hooks(self):
@@ -173,6 +185,8 @@ class TruAccMonitor(keras.callbacks.Callback):
         if self._attached_by == "pending":
             self._attached_by = "fit"
             return
+        if self._for_keras2:
+            return  # tf_keras: attached at set_model, or stepped aside there (said once)
         self._disabled = False
         self._said.clear()
         self._guard(self._warn_unsupported_strategy)
@@ -181,13 +195,13 @@ class TruAccMonitor(keras.callbacks.Callback):
     def on_test_begin(self, logs=None):
         if self._attached_by == "pending":
             self._attached_by = "evaluate"
-        elif self._attached_by is None:
+        elif self._attached_by is None and not self._for_keras2:
             self._said.clear()
             self._guard(self._attach, "evaluate")
 
     def on_epoch_end(self, epoch, logs=None):
         self._guard(self._check, epoch, logs or {})
-        if self.log_dir is not None and not self._disabled and is_chief():
+        if self.log_dir is not None and not self._disabled:
             self._write_dashboard(epoch, logs or {})
 
     def on_test_end(self, logs=None):
@@ -232,12 +246,17 @@ class TruAccMonitor(keras.callbacks.Callback):
 
     def _write_dashboard(self, epoch, logs):
         try:
+            # Every process works the series out (reading counts synced across
+            # workers is a collective under tf.distribute); process 0 writes them.
+            series = self.dashboard_series(logs)
+            if not is_chief():
+                return
             if self._board is None:
                 from keras_truacc.tensorboard import DashboardWriter
 
                 self._board = DashboardWriter(self.log_dir)
             diagnoses = [m for m in self.mismatches if m.epoch == epoch]
-            self._board.write_epoch(epoch, self.dashboard_series(logs), diagnoses)
+            self._board.write_epoch(epoch, series, diagnoses)
         except Exception as error:  # the dashboard must not take the monitor down
             self.log_dir = None
             warn(
@@ -252,6 +271,7 @@ class TruAccMonitor(keras.callbacks.Callback):
         is ``"fit"``, ``"evaluate"``, or ``"pending"`` (tf_keras, from ``set_model``:
         both steps are left for tf_keras to make, with our metrics, when it runs)."""
         model, glue = self.model, self._glue
+        _put_back_a_stale_wrapper(model, glue)
         self._keras_steps = glue.step_functions(model)  # traced by Keras, without our metrics
         reused = self._reusable_steps(model)
         if reused is not None:
@@ -269,7 +289,7 @@ class TruAccMonitor(keras.callbacks.Callback):
             )
             self._steps = _OwnSteps(model, self._wrapper.inner, self._wrapper)
         self._judged = None
-        self._attached_by = mode
+        self._attached_by, self._attached_model = mode, model
         _rerecord_jax_sharding(model)
         train, test = self._steps.train, self._steps.test
         if mode == "pending":
@@ -296,15 +316,16 @@ class TruAccMonitor(keras.callbacks.Callback):
         return steps
 
     def _release(self):
+        model = self._attached_model or self.model
         if self._wrapper is not None:
-            train, test = self._glue.step_functions(self.model)
+            train, test = self._glue.step_functions(model)
             if self._steps is not None:
                 if self._attached_by == "fit" or (train is not None and train is not self._keras_steps[0]):
                     self._steps.train = train
                 self._steps.test = test
-            self._glue.detach(self.model, self._wrapper)
-            self._glue.set_step_functions(self.model, self._keras_steps)
-        self._wrapper, self._attached_by = None, None
+            self._glue.detach(model, self._wrapper)
+            self._glue.set_step_functions(model, self._keras_steps)
+        self._wrapper, self._attached_by, self._attached_model = None, None, None
 
     def _make_slots_in_step(self, y_true, y_pred):
         """Slots made inside the first step, from its own tensors (see ``injection``)."""
@@ -330,7 +351,9 @@ class TruAccMonitor(keras.callbacks.Callback):
                 continue
             units = facts.class_axis_size or (1 if facts.output_rank == 1 else None)
             counted = units if self.baseline else None
-            acc = TrueAccuracy(name=TRUE_KEY, data_checks=True, class_counts=counted)
+            # Unweighted, the slot's weights are 0/1 ("weight 0: not a sample").
+            acc = TrueAccuracy(name=TRUE_KEY, data_checks=True, class_counts=counted,
+                               weights_are_masks=not self.weighted)
             slots.append(Slot(acc.bind(model, index, name), index, name, prefix + TRUE_KEY,
                               self.weighted))
             if task == "multilabel":
@@ -623,6 +646,21 @@ class TruAccMonitor(keras.callbacks.Callback):
         if len(lines) == 1:
             lines.append("  nothing to report")
         return "\n".join(lines)
+
+
+def _put_back_a_stale_wrapper(model, glue):
+    """A monitor's wrapper still on ``model`` (its fit raised, and that monitor was
+    never used again): put Keras's compiled metrics back, and let Keras trace its
+    steps again without ours."""
+    from keras_truacc.injection import SlotUpdates
+
+    stale = glue.compiled_metrics(model)
+    if not isinstance(stale, SlotUpdates):
+        return
+    while isinstance(stale, SlotUpdates):
+        glue.detach(model, stale)
+        stale = glue.compiled_metrics(model)
+    glue.set_step_functions(model, (None, None))
 
 
 def _rerecord_jax_sharding(model):

@@ -278,3 +278,48 @@ def test_repeated_evaluate_and_fit_reuse_the_traced_steps(rng, monkeypatch):
     assert len(traces) == traced, "a second fit retraced the monitor's step"
     assert "true_accuracy" in history.history
     assert "true_accuracy" not in model.fit(x, y, epochs=1, verbose=0).history
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fractional_weights_raise_no_data_warning_and_the_checks_stay_zero(rng, weighted):
+    """The checks derived from the totals (0/1 weights) and counted directly (real
+    weights) both find nothing wrong in clean data under fractional class weights."""
+    x, z = data(rng)
+    y = z.argmax(-1)
+    model = seq(10, "softmax", "sparse_categorical_crossentropy", ["accuracy"])
+    monitor = truacc.TruAccMonitor(summary=False, weighted=weighted)
+    weights = {k: 0.1 + 0.37 * k for k in range(10)}
+    _, warned = fit(model, x, y, [monitor], epochs=1, class_weight=weights)
+    assert not [w for w in warned if issubclass(w.category, truacc.DataWarning)], warned
+    accuracy = [s.metric for s in monitor._slots if s.log_key == "true_accuracy"][0]
+    counts = accuracy.counts()
+    assert counts["nonfinite_outputs"] == 0 and counts["invalid_labels"] == 0, counts
+
+
+class _Interrupt(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 2:
+            raise KeyboardInterrupt("the user stops the cell")
+
+
+def test_a_fit_that_raises_leaves_nothing_behind_for_the_next_call(rng):
+    model, x, y, _ = pitfall_case(rng, "logits with 'accuracy'")
+    original = model._compile_metrics
+    monitor = truacc.TruAccMonitor(summary=False)
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, x, y, [monitor, _Interrupt()], epochs=1)
+    # The same monitor's next fit puts the model back first, then watches it again.
+    history, _ = fit(model, x, y, [monitor], epochs=1)
+    assert "val_true_accuracy" in history.history
+    assert model._compile_metrics is original
+    assert "true_accuracy" not in model.evaluate(x, y, verbose=0, return_dict=True)
+    # A new monitor after an interrupted one (a notebook cell run again).
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, x, y, [truacc.TruAccMonitor(summary=False), _Interrupt()], epochs=1)
+    history, _ = fit(model, x, y, [truacc.TruAccMonitor(summary=False)], epochs=1)
+    assert "val_true_accuracy" in history.history
+    assert model._compile_metrics is original
+    result = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert "true_accuracy" not in result
+    probs = model.predict(x, verbose=0)
+    assert result["accuracy"] == pytest.approx(ref.binary_accuracy(y, probs, 0.5), abs=1e-6)

@@ -50,9 +50,10 @@ def require_tf_keras():
         import tf_keras
     except ImportError as error:
         raise ImportError(
-            "truacc: TF_USE_LEGACY_KERAS is set, so truacc works with tf_keras (Keras 2), "
-            "but tf_keras is not installed. Fix: `pip install tf-keras` (the release that "
-            "matches your TensorFlow), or unset TF_USE_LEGACY_KERAS for Keras 3."
+            "truacc: this needs tf_keras (Keras 2: TF_USE_LEGACY_KERAS is set, or the model "
+            "or file is tf_keras's), but tf_keras is not installed. Fix: `pip install "
+            "tf-keras` (the release that matches your TensorFlow), or unset "
+            "TF_USE_LEGACY_KERAS for Keras 3."
         ) from error
     found = _version_tuple(getattr(tf_keras, "__version__", "0"))
     if found < MINIMUM_VERSION:

@@ -11,14 +11,16 @@ tf_keras makes its step functions before ``on_train_begin``/``on_test_begin``
 (``evaluate`` even hands its test function to a runner there), so the monitor
 attaches when the callback list is given the model (``set_model``), and
 ``detach`` puts the original container back after. No tf_keras class is patched:
-one attribute of one model instance is set, and set back.
+attributes of one model instance (its compiled metrics and its step functions)
+are set, and set back.
 """
 
 from __future__ import annotations
 
 from keras_truacc.injection import Slot, SlotUpdates
 
-__all__ = ["Slot", "attach", "detach", "compiled_metrics", "step_functions", "set_step_functions"]
+__all__ = ["Slot", "attach", "compiled_metrics", "detach", "metric_classes", "set_step_functions",
+           "step_functions"]
 
 
 class _SlotResults:

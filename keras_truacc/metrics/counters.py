@@ -33,27 +33,42 @@ CARRY_UNIT = float(2**20)
 
 class Totals:
     """``high + low`` of every count, from one read of the variable, split once;
-    only the counts asked for are taken out (a graph op or two each)."""
+    only the counts asked for are taken out (a graph op each). A long block of
+    counts (``block`` on, e.g. thousands of class counts) is sliced off whole
+    instead: one output per count would cost more than the counts themselves."""
 
-    def __init__(self, summed, index: dict):
+    SPLIT_ALL_UP_TO = 64  # counts; more, and the block is sliced off whole
+
+    def __init__(self, summed, index: dict, block: str | None):
         self.summed = summed
         self._index = index
-        self._parts = ops.split(summed, len(index))
+        self._block = index[block] if block is not None else None
+        if self._block is None or len(index) <= self.SPLIT_ALL_UP_TO:
+            self._parts = ops.split(summed, len(index))
+            self._whole_block = None
+        else:
+            self._parts = ops.split(summed[: self._block], self._block)
+            self._whole_block = summed[self._block :]
 
     def __getitem__(self, name: str):
         return ops.squeeze(self._parts[self._index[name]], axis=0)
 
-    def vector(self, start: str, stop: int):
-        """``stop`` counts from the one named ``start`` on, as one vector."""
+    def vector(self, start: str, count: int):
+        """``count`` counts from the one named ``start`` on, as one vector."""
         i = self._index[start]
-        return ops.concatenate(self._parts[i : i + stop])
+        if self._whole_block is not None and i == self._block:
+            return self._whole_block[:count]
+        return ops.concatenate(self._parts[i : i + count])
 
 
 class ExactCounts:
     """Named exact counts, held by ``metric`` in one float32 ``(2, n)`` variable."""
 
-    def __init__(self, metric, names: tuple[str, ...]):
+    def __init__(self, metric, names: tuple[str, ...], block: str | None = None):
+        """``block``: the first of the counts read together as one vector (the
+        class counts), the last ones in ``names``."""
         self.names = tuple(names)
+        self.block = block
         self._index = {name: i for i, name in enumerate(self.names)}
         # ``add_weight`` with keywords: Keras 3's and tf_keras's metrics both take it.
         self.state = metric.add_weight(
@@ -80,22 +95,15 @@ class ExactCounts:
     def read(self):
         """The ``(2, n)`` state as a tensor: a Keras 3 variable's ``value`` (what JAX
         needs), or a ``tf.Variable`` (tf_keras) converted as tf_keras's own metrics
-        read theirs, which sums a variable synced on read across replicas and
-        workers (``tf.distribute``)."""
+        read theirs. Under ``tf.distribute`` the variable is synced on read: inside
+        a step this is the replica's own copy (what the carry needs), across
+        replicas (a result, ``exact()``) the sum of the copies."""
         value = self.state.value
         return ops.convert_to_tensor(self.state) if callable(value) else value
 
-    def value(self, name: str):
-        """One count as a float32 tensor (rounded past 2**24; fine for ratios)."""
-        return self.values()[name]
-
-    def vector(self, start: str, stop: int):
-        """``stop`` counts from the one named ``start`` on, as one float32 vector."""
-        return self.values().vector(start, stop)
-
     def values(self) -> Totals:
         """Every count as a float32 tensor, from one read of the variable."""
-        return Totals(ops.sum(self.read(), axis=0), self._index)
+        return Totals(ops.sum(self.read(), axis=0), self._index, self.block)
 
     def exact(self) -> dict:
         """Every count exactly, as Python floats (float64)."""

@@ -25,9 +25,11 @@ _FATAL_PROBLEMS = {"shape_mismatch", "string_labels", "label_form_mismatch"}
 # - correct, total: the accuracy itself;
 # - correct_if_exclusive, rows_not_one_hot: while the labels settle whether units
 #   scored one by one are exclusive classes (argmax) or labels (per-label);
-# - finite_outputs, invalid_labels: the counted positions whose outputs are all finite
-#   (``counts()`` gives the others, ``nonfinite_outputs``) and labels out of range:
-#   bad values, read and explained by the monitor;
+# - finite_outputs or nonfinite_outputs, invalid_labels: bad values, read and
+#   explained by the monitor. Where the weights are 0/1 masks (``weights_are_masks``)
+#   ``counts()`` derives the bad ones from the totals, with fewer ops in the step:
+#   non-finite = total - finite, labels out of range = total - the class counts;
+
 # - padding_like: sequence positions in runs of label 0 that reach the start or the
 #   end of their sequence, as padding does (the monitor's padding warning).
 COUNTS = (
@@ -36,6 +38,7 @@ COUNTS = (
     "correct_if_exclusive",
     "rows_not_one_hot",
     "finite_outputs",
+    "nonfinite_outputs",
     "invalid_labels",
     "padding_like",
 )
@@ -62,6 +65,7 @@ class AccuracyCounting:
     def _set_up_counting(
         self, task=None, from_logits=None, threshold=None, ignore_class=None,
         average="per_label", data_checks=False, class_counts=None, resolved=None,
+        weights_are_masks=False,
     ):
         if average not in ("per_label", "exact_match"):
             raise ValueError(
@@ -73,14 +77,14 @@ class AccuracyCounting:
         )
         self.average = average
         self.data_checks = bool(data_checks)
+        self.weights_are_masks = bool(weights_are_masks)
         self.class_counts = int(class_counts) if class_counts else None
         self._saved_spec = AccuracySpec(**resolved) if resolved else None
         classes = tuple(f"class_{k}" for k in range(self.class_counts or 0))
-        self.exact_counts = ExactCounts(self, COUNTS + classes)
+        self.exact_counts = ExactCounts(self, COUNTS + classes, "class_0" if classes else None)
         self._binding: Binding | None = None
         self._verdicts: dict = {}
         self._once = OnceRegistry()
-        self._invalid_labels_from_classes = False
 
     # -- binding -------------------------------------------------------------
     def bind(self, model, output_index=0, output_name=None) -> TrueAccuracy:
@@ -269,14 +273,14 @@ class AccuracyCounting:
         finite = ops.isfinite(ops.cast(y_pred, "float32"))
         if len(finite.shape) > rank:
             finite = ops.all(finite, axis=-1)
-        finite = ops.cast(finite, "float32")
-        checks = {"finite_outputs": finite if weights is None else finite * weights}
+        if self.weights_are_masks:  # counted positions: total - finite are the others
+            finite = ops.cast(finite, "float32")
+            checks = {"finite_outputs": finite if weights is None else finite * weights}
+        else:
+            checks = {"nonfinite_outputs": ops.cast(ops.logical_not(finite), "float32")}
+        if self._invalid_labels_derived(spec):
+            return checks  # total - the class counts (see ``counts``)
         if spec.task == "multiclass" and (spec.labels or "") == "sparse":
-            if self.class_counts == y_pred.shape[-1]:
-                # Each label in range counts for exactly one class: the labels out
-                # of range are the total less the class counts (see ``counts``).
-                self._invalid_labels_from_classes = True
-                return checks
             labels = functional.sparse_label_positions(y_true, rank)
             # Negative indices wrap to huge unsigned ones: one comparison covers both ends.
             bad = ops.greater_equal(ops.cast(labels, "uint32"), y_pred.shape[-1])
@@ -291,6 +295,17 @@ class AccuracyCounting:
             bad = ops.sum(bad, axis=-1)
         checks["invalid_labels"] = bad
         return checks
+
+    def _invalid_labels_derived(self, spec) -> bool:
+        """Whether labels out of range are the total less the class counts: class
+        indices, one class count per unit, and 0/1 weights (so both are exact)."""
+        return (
+            self.weights_are_masks
+            and spec.task == "multiclass"
+            and (spec.labels or "") == "sparse"
+            and self.class_counts is not None
+            and self.class_counts == spec.num_classes
+        )
 
     @property
     def counts_read(self):
@@ -329,8 +344,12 @@ class AccuracyCounting:
         """Exact counts as Python numbers: correct, total and the checks' counters."""
         counts = self.exact_counts.exact()
         finite = counts.pop("finite_outputs")
-        counts["nonfinite_outputs"] = counts["total"] - finite if self.data_checks else 0.0
-        if self._invalid_labels_from_classes:
+        verdict = self.verdict
+        if not self.data_checks or verdict is None or verdict.spec.task == "none":
+            return counts
+        if self.weights_are_masks:
+            counts["nonfinite_outputs"] = counts["total"] - finite
+        if self._invalid_labels_derived(verdict.spec):
             counted = sum(counts[f"class_{k}"] for k in range(self.class_counts))
             counts["invalid_labels"] = counts["total"] - counted
         return counts
@@ -346,6 +365,7 @@ class AccuracyCounting:
             "average": self.average,
             "data_checks": self.data_checks,
             "class_counts": self.class_counts,
+            "weights_are_masks": self.weights_are_masks,
         }
         verdict = self.verdict
         spec = verdict.spec if verdict is not None else self._saved_spec
@@ -393,6 +413,10 @@ class TrueAccuracy(AccuracyCounting, keras.metrics.Metric):
             and padding-like runs of label 0 (``counts()``). The monitor's metrics
             do, and explain what they find; off by default, so ``auto()`` costs
             about what Keras's own accuracy costs.
+        weights_are_masks: the weights this metric is given are 0/1 (a mask, or
+            "weight 0 means not a sample", as the monitor's unweighted figure
+            gets them): then the checks are derived from the totals, with fewer
+            ops per step. Leave it off for real sample weights.
     """
 
     def __init__(
@@ -407,11 +431,12 @@ class TrueAccuracy(AccuracyCounting, keras.metrics.Metric):
         class_counts=None,
         dtype=None,
         resolved=None,
+        weights_are_masks=False,
     ):
         super().__init__(name=name, dtype=dtype)
         self._set_up_counting(
             task, from_logits, threshold, ignore_class, average, data_checks, class_counts,
-            resolved,
+            resolved, weights_are_masks,
         )
 
 

@@ -178,3 +178,31 @@ def test_summary_follows_verbose(rng, capsys):
         model.fit(x, y1, epochs=1, verbose=2, callbacks=[truacc.TruAccMonitor()])
     out = capsys.readouterr().out
     assert "TruAccMonitor summary" in out and "WRONG" in out
+
+
+class _Interrupt(tf_keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 2:
+            raise KeyboardInterrupt("the user stops the cell")
+
+
+def test_a_fit_that_raises_or_a_predict_leaves_nothing_behind(rng):
+    x, y, y1 = seed_data(rng)
+    model = seed_model()
+    container = model.compiled_metrics
+    monitor = truacc.TruAccMonitor(summary=False)
+    with pytest.raises(KeyboardInterrupt), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(x, y1, epochs=1, verbose=0, callbacks=[monitor, _Interrupt()])
+    model.predict(x, verbose=0, callbacks=[monitor])  # attaches at set_model, lets go at once
+    assert model.compiled_metrics is container
+    assert set(model.evaluate(x, y1, verbose=0, return_dict=True)) == {"loss", "binary_accuracy"}
+    with pytest.raises(KeyboardInterrupt), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(x, y1, epochs=1, verbose=0,
+                  callbacks=[truacc.TruAccMonitor(summary=False), _Interrupt()])
+    history, _ = fit_recording(model, x, y1, epochs=1, verbose=0, validation_split=0.25,
+                               callbacks=[truacc.TruAccMonitor(summary=False)])
+    assert "val_true_accuracy" in history.history
+    assert model.compiled_metrics is container
+    assert set(model.evaluate(x, y1, verbose=0, return_dict=True)) == {"loss", "binary_accuracy"}
