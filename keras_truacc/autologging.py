@@ -127,16 +127,38 @@ def _with_monitor(original):
             return original(self, *args, **kwargs)
         bound = signature.bind(self, *args, **kwargs)
         callbacks = bound.arguments.get("callbacks")
+        added = None
         if not isinstance(callbacks, keras.callbacks.CallbackList):
             given = [] if callbacks is None else (
                 list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
             )
             if not any(isinstance(c, TruAccMonitor) for c in given):
-                bound.arguments["callbacks"] = given + [TruAccMonitor(**_options)]
+                added = TruAccMonitor(**_options)
+                bound.arguments["callbacks"] = given + [added]
+        # evaluate() without return_dict returns a list with one entry per log key:
+        # the script's `loss, acc = model.evaluate(...)` must still unpack.
+        as_list = "return_dict" in signature.parameters and not bound.arguments.get(
+            "return_dict", False)
+        if added is not None and as_list:
+            bound.arguments["return_dict"] = True
         _calls.depth = getattr(_calls, "depth", 0) + 1
         try:
-            return original(*bound.args, **bound.kwargs)
+            result = original(*bound.args, **bound.kwargs)
         finally:
             _calls.depth -= 1
+        if added is not None and as_list:
+            return _as_keras_list(self, result, {slot.log_key for slot in added._slots})
+        return result
 
     return with_monitor
+
+
+def _as_keras_list(model, logs: dict, ours: set):
+    """What ``evaluate`` returns without ``return_dict``, as if the monitor had not
+    been there: Keras's own ordering of the logs without the monitor's keys."""
+    logs = {key: value for key, value in logs.items() if key not in ours}
+    flatten = getattr(model, "_flatten_metrics_in_order", None)
+    if flatten is not None:
+        return flatten(logs)
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values

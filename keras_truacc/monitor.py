@@ -320,7 +320,8 @@ class TruAccMonitor(keras.callbacks.Callback):
         if self._wrapper is not None:
             train, test = self._glue.step_functions(model)
             if self._steps is not None:
-                if self._attached_by == "fit" or (train is not None and train is not self._keras_steps[0]):
+                made_here = train is not None and train is not self._keras_steps[0]
+                if self._attached_by == "fit" or made_here:  # (tf_keras: "pending")
                     self._steps.train = train
                 self._steps.test = test
             self._glue.detach(model, self._wrapper)

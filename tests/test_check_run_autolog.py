@@ -185,6 +185,20 @@ def test_autolog_attaches_to_fit_and_evaluate_and_undoes_exactly(xy, restore_aut
     assert "true_accuracy" not in model.evaluate(x, y, verbose=0, return_dict=True)
 
 
+def test_autolog_evaluate_without_return_dict_returns_what_keras_would(xy, restore_autolog):
+    """`loss, acc = model.evaluate(x, y)` in an unchanged script must still unpack."""
+    x, y = xy
+    model = small_model()
+    model.fit(x, y, epochs=1, verbose=0)
+    plain = model.evaluate(x, y, verbose=0)
+    truacc.autolog(summary=False)
+    with pytest.warns(truacc.AccuracyMismatchWarning):
+        monitored = model.evaluate(x, y, verbose=0)
+    loss, accuracy = monitored
+    assert [loss, accuracy] == pytest.approx(plain, abs=1e-6)
+    assert "true_accuracy" in model.evaluate(x, y, verbose=0, return_dict=True)
+
+
 def test_autolog_keeps_the_monitor_a_call_already_has(xy, restore_autolog):
     x, y = xy
     made = []

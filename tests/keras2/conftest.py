@@ -8,7 +8,8 @@ Keras 3, and these tests need it to be tf_keras.
 import os
 
 if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
-    raise RuntimeError("tests/keras2 runs with TF_USE_LEGACY_KERAS=1 (see tests/test_keras2_suite.py)")
+    raise RuntimeError(
+        "tests/keras2 runs with TF_USE_LEGACY_KERAS=1 (see tests/test_keras2_suite.py)")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402

@@ -146,8 +146,9 @@ def test_two_outputs_get_one_pair_each(rng):
 def test_right_metrics_raise_no_alarm_and_a_constant_model_meets_the_baseline(rng):
     x = rng.normal(size=(300, 8)).astype("float32")
     y = (rng.random(300) < 0.1).astype("float32")  # 10% positives
-    model = tf_keras.Sequential([layers.Input((8,)), layers.Dense(1, activation="sigmoid",
-                                 kernel_initializer="zeros", bias_initializer=tf_keras.initializers.Constant(-3.0))])
+    constant = layers.Dense(1, activation="sigmoid", kernel_initializer="zeros",
+                            bias_initializer=tf_keras.initializers.Constant(-3.0))
+    model = tf_keras.Sequential([layers.Input((8,)), constant])
     model.compile(tf_keras.optimizers.SGD(0.0), "binary_crossentropy", metrics=["accuracy"])
     history, caught = fit_recording(model, x, y, epochs=1, verbose=0, baseline_too=True,
                                     callbacks=[truacc.TruAccMonitor(summary=False)])

@@ -32,7 +32,9 @@ def test_dashboard_of_a_tf_keras_fit_through_tensorboard(tmp_path, order, rng):
         log_dir = logs / order
         monitor = truacc.TruAccMonitor(log_dir=log_dir, summary=False)
         keras_board = tf_keras.callbacks.TensorBoard(str(log_dir))
-        callbacks = [monitor, keras_board] if order == "monitor_then_keras" else [keras_board, monitor]
+        callbacks = [monitor, keras_board]
+        if order == "keras_then_monitor":
+            callbacks.reverse()
         model = tf_keras.Sequential([layers.Input((8,)), layers.Dense(16, activation="relu"),
                                      layers.Dense(5, activation="softmax")])
         model.compile("adam", "binary_crossentropy", metrics=["binary_accuracy"])
