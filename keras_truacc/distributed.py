@@ -34,7 +34,6 @@ ISSUE_MWMS = "https://github.com/keras-team/keras/issues/20585"
 
 # Counts are kept as float32 pairs (see ``metrics.counters``): exact up to 2**44.
 _EXACT_LIMIT = float(2**44)
-_CARRY_UNIT = float(2**20)
 
 
 def process_index() -> int:
@@ -88,7 +87,6 @@ def all_reduce_counts(metric, group=None) -> dict:
     if _torch_rank() is None:
         return metric.counts()
     exact = counts.exact()
-    import numpy as np
     import torch
 
     names = list(counts.names)
@@ -99,8 +97,7 @@ def all_reduce_counts(metric, group=None) -> dict:
     total = local.cpu().numpy()
     if (total >= _EXACT_LIMIT).any():
         raise OverflowError("more than 2**44 samples: the counts are no longer exact")
-    high = np.floor(total / _CARRY_UNIT) * _CARRY_UNIT
-    counts.state.assign(np.stack([high, total - high]).astype("float32"))
+    counts.assign_exact(total)
     return metric.counts()  # as the metric reports them (derived checks included)
 
 

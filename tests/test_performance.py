@@ -16,8 +16,10 @@ if str(ROOT) not in sys.path:
 
 from benchmarks import ops  # noqa: E402
 
-pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
-                                reason="counts TensorFlow graph ops")
+on_tensorflow = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                                   reason="counts TensorFlow graph ops")
+on_jax = pytest.mark.skipif(keras.backend.backend() != "jax",
+                            reason="counts JAX equations (run by test_other_backends.py)")
 
 
 def measured(metric, monitor=None):
@@ -28,12 +30,14 @@ def measured(metric, monitor=None):
     return ops.measure(model, x, y, [monitor] if monitor else None)
 
 
+@on_tensorflow
 def test_auto_costs_at_most_50_ops_and_one_variable_over_no_metric():
     none, auto = measured(None), measured("auto")
     assert auto["tf"]["ops"] - none["tf"]["ops"] <= 50
     assert auto["variables"]["unique"] - none["variables"]["unique"] <= 2
 
 
+@on_tensorflow
 def test_the_monitor_costs_at_most_60_ops_and_3_variables_of_its_own():
     accuracy = measured("accuracy")
     monitored = measured("accuracy", truacc.TruAccMonitor(summary=False))
@@ -42,3 +46,19 @@ def test_the_monitor_costs_at_most_60_ops_and_3_variables_of_its_own():
     assert monitored["variables"]["unique"] - accuracy["variables"]["unique"] <= 3
     assert monitored["variables"]["entries"] == monitored["variables"]["unique"], (
         "a metric variable is listed twice in the model's metric state")
+
+
+@on_jax
+def test_jax_equations_in_the_same_proportion_to_accuracy():
+    """Issue 12: on JAX, the jaxpr equations in the proportion the TensorFlow bars
+    set against the 42 ops of 'accuracy': auto() 50/42 of what 'accuracy' adds
+    over no metric, the monitor 60/42 of it over 'accuracy'."""
+    none, accuracy, auto = measured(None), measured("accuracy"), measured("auto")
+    monitored = measured("accuracy", truacc.TruAccMonitor(summary=False))
+    equations = {name: run["jax"]["equations"] for name, run in
+                 {"none": none, "accuracy": accuracy, "auto": auto, "monitor": monitored}.items()}
+    accuracy_cost = equations["accuracy"] - equations["none"]
+    assert equations["auto"] - equations["none"] <= accuracy_cost * 50 / 42, equations
+    assert equations["monitor"] - equations["accuracy"] <= accuracy_cost * 60 / 42, equations
+    assert auto["variables"]["unique"] - none["variables"]["unique"] <= 2
+    assert monitored["variables"]["unique"] - accuracy["variables"]["unique"] <= 3

@@ -49,14 +49,14 @@ class BaselineFromCounts:
     def result_from(self, counts):
         """The baseline from ``counts``, the companion's totals."""
         verdict = self.companion.verdict
-        share = ops.divide_no_nan(counts.vector("class_0", self.num_units), counts["total"])
+        share = counts.share(counts.vector("class_0", self.num_units))
         if verdict is None or verdict.spec.task == "none":
             return ops.max(share)
         if verdict.settles_by_label_rows:
             # Units scored one by one: the companion's labels say whether the
             # classes are exclusive (every row one positive) or independent.
             exclusive = ops.equal(counts["rows_not_one_hot"], 0.0)
-            return ops.where(exclusive, ops.max(share), _per_label(share))
+            return ops.squeeze(ops.where(exclusive, ops.max(share), _per_label(share)), axis=0)
         if verdict.spec.task == "multiclass":
             return ops.max(share)
         return _per_label(share)

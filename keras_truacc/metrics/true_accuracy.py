@@ -184,7 +184,7 @@ class AccuracyCounting:
         weights = self._weights(spec, hits, y_true, sample_weight, mask)
         counted = ops.ones_like(hits) if weights is None else weights
         # One column per count, one row per position: a single sum makes the
-        # batch's amounts, and a single assign_add adds them (see ``counters``).
+        # batch's amounts, and one update adds them all (see ``counters``).
         columns = {"correct": hits if weights is None else hits * weights, "total": counted}
         if verdict.settles_by_label_rows:
             exclusive = functional.argmax_hits(y_true, y_pred, "one_hot")
@@ -215,7 +215,8 @@ class AccuracyCounting:
         units decided one by one): the counts behind the majority baseline."""
         if spec.task == "multiclass":
             labels = self._label_positions(spec, y_true, rank)
-            classes = np.arange(self.class_counts, dtype="int32")  # a constant, not a Range op
+            # A constant, not a Range op, shaped (1, K) as the comparison needs it.
+            classes = np.arange(self.class_counts, dtype="int32")[None, :]
             # Compared with a range, an out-of-range label counts for no class.
             return ops.cast(ops.equal(ops.expand_dims(labels, -1), classes), "float32")
         positives = ops.cast(ops.greater(ops.cast(y_true, "float32"), 0.5), "float32")
@@ -321,11 +322,11 @@ class AccuracyCounting:
         verdict = self.verdict
         if verdict is not None and verdict.spec.task == "none":
             return ops.convert_to_tensor(float("nan"))  # no score: not a classification
-        plain = ops.divide_no_nan(counts["correct"], counts["total"])
+        plain = counts.share(counts["correct"])
         if verdict is not None and verdict.settles_by_label_rows:
-            exclusive = ops.divide_no_nan(counts["correct_if_exclusive"], counts["total"])
-            return ops.where(ops.equal(counts["rows_not_one_hot"], 0.0), exclusive, plain)
-        return plain
+            exclusive = counts.share(counts["correct_if_exclusive"])
+            plain = ops.where(ops.equal(counts["rows_not_one_hot"], 0.0), exclusive, plain)
+        return ops.squeeze(plain, axis=0)
 
     def settled_verdict(self) -> Verdict | None:
         """The verdict, settled by the label rows counted so far where it was open."""
