@@ -161,8 +161,8 @@ def section(results, cfg, backends):
     add("")
     add(f"Model: `Dense(10, softmax)` on 16 features, sparse labels, batch {VAL_BATCH} for every "
         f"variant. Variants: `model.evaluate(x_val, y_val)` (plain), the same with "
-        f"`callbacks=[TruAccMonitor(summary=False)]` (its own model with the same weights, since "
-        f"the monitor drops the traced step functions when it detaches), and "
+        f"`callbacks=[TruAccMonitor(summary=False)]` (its own model with the same weights, so "
+        f"each side keeps its own traced steps), and "
         f"`model.predict(x_val)` + `np.mean(np.argmax(p, -1) == y_val)`.")
     add("")
     for backend, vt in results["valtime"].items():
@@ -170,9 +170,10 @@ def section(results, cfg, backends):
             "traces every step function)")
         add("")
         add("A new `TruAccMonitor` is passed to every monitored call here. The one-batch row "
-            "shows the fixed cost per monitored call (attaching, and rebuilding the test "
-            "step unless the package reuses it); inside `fit` that happens once per fit, not "
-            "per epoch.")
+            "shows the fixed cost per monitored call: attaching, and reading the counts "
+            "(the test step traced with the first monitor is left on the model and reused by "
+            "the next monitor with the same options); inside `fit` that happens once per fit, "
+            "not per epoch.")
         add("")
         add("| Validation rows | evaluate (s) | evaluate+monitor (s) | predict+argmax (s) | "
             "evaluate+monitor / evaluate: median [min–max] (IQR) | evaluate+monitor / "

@@ -63,6 +63,11 @@ class SlotUpdates:
         self.saw_sample_weight = False
         self.updated = False  # whether any step updated the compiled metrics
 
+    def adopt(self, on_failure, make_slots):
+        """Serve another monitor from now on (it reuses the steps traced with this)."""
+        self._on_failure[0] = on_failure
+        self._make_slots[0] = make_slots
+
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Keras's own compiled metrics (``inner``), then the slots."""
         if self.inner is not None:

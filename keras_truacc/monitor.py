@@ -65,8 +65,16 @@ class _OwnSteps:
     model: object
     inner: object  # the model's compiled metrics the wrapper wraps: a recompile changes it
     wrapper: object
+    options: tuple = ()  # what shaped the slots (see ``TruAccMonitor._slot_options``)
     train: object = None
     test: object = None
+
+
+# Where a monitor leaves its steps on the one model it ran on, for the next monitor
+# with the same options: ``evaluate(callbacks=[TruAccMonitor()])`` in a loop then
+# traces nothing again. Set past Keras's tracker (nothing saves or lists it); the
+# model's own steps are Keras's, put back at release, so it changes no later call.
+_STEPS_ON_MODEL = "_truacc_monitor_steps"
 
 
 @dataclasses.dataclass
@@ -287,7 +295,9 @@ class TruAccMonitor(keras.callbacks.Callback):
             self._wrapper = glue.attach(
                 model, slots, self._internal_failure, self._make_slots_in_step
             )
-            self._steps = _OwnSteps(model, self._wrapper.inner, self._wrapper)
+            self._steps = _OwnSteps(
+                model, self._wrapper.inner, self._wrapper, self._slot_options()
+            )
         self._judged = None
         self._attached_by, self._attached_model = mode, model
         _rerecord_jax_sharding(model)
@@ -306,14 +316,26 @@ class TruAccMonitor(keras.callbacks.Callback):
         glue.set_step_functions(model, (train if mode == "fit" else self._keras_steps[0], test))
 
     def _reusable_steps(self, model):
-        """Our steps from an earlier call, if the model and its compiled metrics are the same."""
+        """Our steps from an earlier call, or an earlier monitor's left on the model, if
+        the model, its compiled metrics and the options that shape the slots are the same."""
         steps = getattr(self, "_steps", None)
+        if steps is None or steps.model is not model:
+            steps = getattr(model, _STEPS_ON_MODEL, None)
         if steps is None or steps.model is not model or (
             steps.inner is not self._glue.compiled_metrics(model)
+            or steps.options != self._slot_options()
+            or steps.wrapper.failed
         ):
             self._steps = None
             return None
+        if steps is not self._steps:  # an earlier monitor's: its failures are ours now
+            steps.wrapper.adopt(self._internal_failure, self._make_slots_in_step)
+            self._steps = steps
         return steps
+
+    def _slot_options(self) -> tuple:
+        """What makes this monitor's slots differ from another's on the same model."""
+        return (self._for_keras2, bool(self.baseline), bool(self.weighted))
 
     def _release(self):
         model = self._attached_model or self.model
@@ -324,6 +346,7 @@ class TruAccMonitor(keras.callbacks.Callback):
                 if self._attached_by == "fit" or made_here:  # (tf_keras: "pending")
                     self._steps.train = train
                 self._steps.test = test
+                object.__setattr__(model, _STEPS_ON_MODEL, self._steps)
             self._glue.detach(model, self._wrapper)
             self._glue.set_step_functions(model, self._keras_steps)
         self._wrapper, self._attached_by, self._attached_model = None, None, None
@@ -385,6 +408,9 @@ class TruAccMonitor(keras.callbacks.Callback):
         )
         if self._wrapper is not None and self._attached_by is not None:
             self._steps = None  # never reuse steps that failed
+            model = self._attached_model or self.model
+            if getattr(model, _STEPS_ON_MODEL, None) is not None:
+                object.__delattr__(model, _STEPS_ON_MODEL)
             self._release()  # Keras's own step functions, without our metrics, are back
             try:
                 _rerecord_jax_sharding(self.model)

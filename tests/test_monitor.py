@@ -280,6 +280,40 @@ def test_repeated_evaluate_and_fit_reuse_the_traced_steps(rng, monkeypatch):
     assert "true_accuracy" not in model.fit(x, y, epochs=1, verbose=0).history
 
 
+@pytest.mark.skipif(keras.backend.backend() == "torch", reason="torch runs steps eagerly: nothing is traced")
+def test_a_new_monitor_per_evaluate_reuses_the_traced_step_and_still_warns(rng, monkeypatch):
+    """``evaluate(callbacks=[TruAccMonitor()])`` in a loop, a new monitor each time: the
+    step traced for the first is reused (nothing traced again), each call still logs
+    the figure numpy gives and states its own warning; other options trace anew."""
+    traces = []
+    original = truacc.TrueAccuracy.update_state
+
+    def counting(self, *args, **kwargs):
+        traces.append(self.name)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(truacc.TrueAccuracy, "update_state", counting)
+    model, x, y, reference = pitfall_case(rng, "logits with 'accuracy'")
+    expected = reference(model.predict(x, verbose=0), y)
+
+    def evaluate(monitor):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            logs = model.evaluate(x, y, verbose=0, return_dict=True, callbacks=[monitor])
+        return logs, [w for w in seen if issubclass(w.category, truacc.AccuracyMismatchWarning)]
+
+    evaluate(truacc.TruAccMonitor(summary=False))
+    traced = len(traces)
+    for _ in range(2):
+        logs, warned = evaluate(truacc.TruAccMonitor(summary=False))
+        assert logs["true_accuracy"] == pytest.approx(expected, abs=1e-6)
+        assert len(warned) == 1, warned
+    assert len(traces) == traced, "a new monitor on the same model retraced the step"
+    logs, _ = evaluate(truacc.TruAccMonitor(summary=False, baseline=False))
+    assert len(traces) > traced and "majority_baseline" not in logs
+    assert "true_accuracy" not in model.evaluate(x, y, verbose=0, return_dict=True)
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 def test_fractional_weights_raise_no_data_warning_and_the_checks_stay_zero(rng, weighted):
     """The checks derived from the totals (0/1 weights) and counted directly (real

@@ -27,6 +27,7 @@ SCENARIOS = [
     "tests/test_monitor.py::test_pitfalls_warn_with_cause_and_fix_and_val_true_accuracy_is_exact",
     "tests/test_monitor.py::test_other_callbacks_see_the_keys_from_epoch_0",
     "tests/test_monitor.py::test_repeated_fits_evaluate_and_recompile",
+    "tests/test_monitor.py::test_a_new_monitor_per_evaluate_reuses_the_traced_step_and_still_warns",
     "tests/test_scale.py::test_more_than_4096_classes_in_half_precision",
     "tests/test_scale.py::test_save_reload_in_a_fresh_process_and_resume",
     "tests/test_tensorboard.py::test_dashboard_through_tensorboard[monitor_only]",

@@ -107,6 +107,14 @@ def test_repeated_evaluate_retraces_nothing(rng):
     # The first call traces (twice: a tf.function that creates variables traces
     # again); the later ones reuse that step.
     assert traces[1:] == [traces[0]] * 2
+    # A new monitor per call (the same options) takes the step the first one left.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(2):
+            fresh = truacc.TruAccMonitor(summary=False)
+            results.append(model.evaluate(x, y1, verbose=0, return_dict=True, callbacks=[fresh]))
+            assert fresh._steps.test is monitor._steps.test
+            assert fresh._steps.test.experimental_get_tracing_count() == traces[0]
     assert all(r == results[0] for r in results)
     truth = reference.argmax_accuracy(y, model.predict(x, verbose=0))
     assert results[0]["true_accuracy"] == pytest.approx(truth, abs=1e-6)
