@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
+import weakref
 
 import keras
 
@@ -74,6 +76,10 @@ class _OwnSteps:
 # with the same options: ``evaluate(callbacks=[TruAccMonitor()])`` in a loop then
 # traces nothing again. Set past Keras's tracker (nothing saves or lists it); the
 # model's own steps are Keras's, put back at release, so it changes no later call.
+# The model is their only holder, and steps that no longer fit are dropped before
+# anything is traced again: JAX caches a trace by the function it jits
+# (``model.train_step``) while an old jitted step is alive, so a stale step kept
+# anywhere could lend its trace, and its old loss or options, to a new one.
 _STEPS_ON_MODEL = "_truacc_monitor_steps"
 
 
@@ -316,21 +322,22 @@ class TruAccMonitor(keras.callbacks.Callback):
         glue.set_step_functions(model, (train if mode == "fit" else self._keras_steps[0], test))
 
     def _reusable_steps(self, model):
-        """Our steps from an earlier call, or an earlier monitor's left on the model, if
-        the model, its compiled metrics and the options that shape the slots are the same."""
-        steps = getattr(self, "_steps", None)
-        if steps is None or steps.model is not model:
-            steps = getattr(model, _STEPS_ON_MODEL, None)
-        if steps is None or steps.model is not model or (
+        """The steps an earlier call left on the model (this monitor's or another's), if
+        the model, its compiled metrics and the options that shape the slots are the
+        same; steps that don't fit are dropped here, before anything is traced."""
+        self._steps = None
+        steps = getattr(model, _STEPS_ON_MODEL, None)
+        if steps is None:
+            return None
+        if steps.model is not model or (
             steps.inner is not self._glue.compiled_metrics(model)
             or steps.options != self._slot_options()
             or steps.wrapper.failed
         ):
-            self._steps = None
+            _drop_steps(model)
             return None
-        if steps is not self._steps:  # an earlier monitor's: its failures are ours now
-            steps.wrapper.adopt(self._internal_failure, self._make_slots_in_step)
-            self._steps = steps
+        steps.wrapper.adopt(self._internal_failure, self._make_slots_in_step)
+        self._steps = steps
         return steps
 
     def _slot_options(self) -> tuple:
@@ -347,8 +354,12 @@ class TruAccMonitor(keras.callbacks.Callback):
                     self._steps.train = train
                 self._steps.test = test
                 object.__setattr__(model, _STEPS_ON_MODEL, self._steps)
+                self._steps = None  # the model holds them (see ``_STEPS_ON_MODEL``)
             self._glue.detach(model, self._wrapper)
             self._glue.set_step_functions(model, self._keras_steps)
+        # Keras's steps are the model's again: holding them would keep their JAX trace
+        # alive past a recompile (see ``_STEPS_ON_MODEL``).
+        self._keras_steps = (None, None)
         self._wrapper, self._attached_by, self._attached_model = None, None, None
 
     def _make_slots_in_step(self, y_true, y_pred):
@@ -408,9 +419,7 @@ class TruAccMonitor(keras.callbacks.Callback):
         )
         if self._wrapper is not None and self._attached_by is not None:
             self._steps = None  # never reuse steps that failed
-            model = self._attached_model or self.model
-            if getattr(model, _STEPS_ON_MODEL, None) is not None:
-                object.__delattr__(model, _STEPS_ON_MODEL)
+            _drop_steps(self._attached_model or self.model)
             self._release()  # Keras's own step functions, without our metrics, are back
             try:
                 _rerecord_jax_sharding(self.model)
@@ -673,6 +682,18 @@ class TruAccMonitor(keras.callbacks.Callback):
         if len(lines) == 1:
             lines.append("  nothing to report")
         return "\n".join(lines)
+
+
+def _drop_steps(model) -> None:
+    """Forget the steps a monitor left on ``model``, and free them now."""
+    steps = getattr(model, _STEPS_ON_MODEL, None) if model is not None else None
+    if steps is None:
+        return
+    object.__delattr__(model, _STEPS_ON_MODEL)
+    left = [weakref.ref(fn) for fn in (steps.train, steps.test) if fn is not None]
+    del steps
+    if any(ref() is not None for ref in left):
+        gc.collect()  # held in a reference cycle: JAX would keep serving its trace
 
 
 def _put_back_a_stale_wrapper(model, glue):

@@ -312,6 +312,33 @@ def test_a_new_monitor_per_evaluate_reuses_the_traced_step_and_still_warns(rng, 
     logs, _ = evaluate(truacc.TruAccMonitor(summary=False, baseline=False))
     assert len(traces) > traced and "majority_baseline" not in logs
     assert "true_accuracy" not in model.evaluate(x, y, verbose=0, return_dict=True)
+    # Options that keep the same variables but count otherwise (weighted) must trace
+    # their own step, never borrow the one left on the model (JAX caches traces).
+    weights = rng.uniform(0.1, 2.0, size=len(x)).astype("float32")
+    scores = model.predict(x, verbose=0).reshape(-1)
+    hits = ((scores > 0.0) == (y.reshape(-1) > 0.5)).astype("float64")
+    for weighted, expected in ((False, hits.mean()), (True, np.average(hits, weights=weights))):
+        logs = model.evaluate(x, y, sample_weight=weights, verbose=0, return_dict=True,
+                              callbacks=[truacc.TruAccMonitor(summary=False, weighted=weighted)])
+        assert logs["true_accuracy"] == pytest.approx(expected, abs=1e-6), weighted
+
+
+def test_a_recompiled_model_runs_its_new_loss_after_a_monitor_is_done(rng):
+    """The monitor keeps no step function after ``evaluate``: on JAX a kept one would
+    keep its trace cached, and a recompiled model would run its old loss."""
+    x, z = data(rng)
+    y = z.argmax(-1)
+    model = seq(10, "softmax", "sparse_categorical_crossentropy", ["accuracy"])
+    model.evaluate(x, y, verbose=0)  # Keras traces its own test step
+    monitor = truacc.TruAccMonitor(summary=False)  # kept alive, as a user's variable is
+    model.evaluate(x, y, verbose=0, callbacks=[monitor])
+    # The same state (one loss tracker, 'accuracy'), a new loss: twice the cross-entropy.
+    model.compile("adam", lambda t, p: 2.0 * keras.losses.sparse_categorical_crossentropy(t, p),
+                  metrics=["accuracy"])
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    probabilities = model.predict(x, verbose=0).astype("float64")
+    expected = -2.0 * np.log(probabilities[np.arange(len(y)), y]).mean()
+    assert logs["loss"] == pytest.approx(expected, rel=1e-4)
 
 
 @pytest.mark.parametrize("weighted", [False, True])
