@@ -31,7 +31,7 @@ def measured(metric, monitor=None):
 
 
 @on_tensorflow
-def test_auto_costs_at_most_50_ops_and_one_variable_over_no_metric():
+def test_auto_costs_at_most_50_ops_and_2_variables_over_no_metric():
     none, auto = measured(None), measured("auto")
     assert auto["tf"]["ops"] - none["tf"]["ops"] <= 50
     assert auto["variables"]["unique"] - none["variables"]["unique"] <= 2
