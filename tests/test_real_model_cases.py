@@ -185,6 +185,19 @@ def test_custom_train_step_is_said_once_and_not_called_empty_data(rng):
         ref.binary_accuracy(y[320:], model.predict(x[320:], verbose=0), 0.0), abs=1e-6)
 
 
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="AutoGraph is TensorFlow's")
+def test_autograph_converts_every_metric_method_a_custom_step_calls():
+    """A custom train step in a tf.function converts what it calls: a method AutoGraph
+    can't convert runs as-is, with a warning telling the user to report it."""
+    import tensorflow as tf
+
+    from keras_truacc.metrics.baseline import MajorityBaseline
+
+    for metric in (truacc.TrueAccuracy, MajorityBaseline):
+        for method in ("update_state", "result", "reset_state"):
+            tf.autograph.to_graph(getattr(metric, method))  # raises where it can't
+
+
 def test_segmentation_maps_get_no_sequence_note():
     """Why 6: an (N, H, W, C) softmax map is an image, not a padded sequence."""
     inputs = keras.Input((8, 8, 3))

@@ -62,6 +62,7 @@ class MajorityBaseline(BaselineFromCounts, tf_keras.metrics.Metric):
     @_plain_python
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Nothing to do: the companion counted the labels in its own update."""
+        return  # a statement beside the docstring, for AutoGraph (see ../metrics/baseline.py)
 
     @_plain_python
     def result(self):
@@ -69,6 +70,7 @@ class MajorityBaseline(BaselineFromCounts, tf_keras.metrics.Metric):
 
     def reset_state(self):
         """Nothing to reset: the companion's counts are reset with it."""
+        return  # as above
 
     def get_config(self):
         return BaselineFromCounts.get_config(self)
