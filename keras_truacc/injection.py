@@ -190,6 +190,12 @@ def compiled_metrics(model):
     return model._compile_metrics
 
 
+def compile_record(model):
+    """An object the model's ``compile`` makes anew on every call, and only the model
+    holds: Keras's record of the compile arguments (see ``step_cache``)."""
+    return getattr(model, "_compile_config", None)
+
+
 def metric_classes():
     """The monitor's metric classes for Keras 3 models: true accuracy, baseline."""
     from keras_truacc.metrics.baseline import MajorityBaseline

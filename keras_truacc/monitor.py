@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import weakref
 
 import keras
@@ -43,6 +42,7 @@ from keras_truacc.messages import (
     warn,
 )
 from keras_truacc.metric_reading import read_metric
+from keras_truacc.step_cache import KeptSteps, forget_monitor_steps, kept_steps
 from keras_truacc.model_facts import (
     model_output_facts,
     output_count,
@@ -60,27 +60,18 @@ BASELINE_KEY = "majority_baseline"
 PADDING_SHARE = 0.2
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(eq=False)
 class _OwnSteps:
-    """The monitor's wrapper for one compiled model, and the steps traced with it."""
+    """The monitor's wrapper for one compiled model, and the steps traced with it.
+    Kept on the model's compile record (``step_cache``), never on a monitor, which
+    holds it weakly: a recompile frees it even if a monitor's call never ended."""
 
-    model: object
-    inner: object  # the model's compiled metrics the wrapper wraps: a recompile changes it
+    inner: object  # the model's compiled metrics the wrapper wraps
     wrapper: object
     options: tuple = ()  # what shaped the slots (see ``TruAccMonitor._slot_options``)
     train: object = None
     test: object = None
-
-
-# Where a monitor leaves its steps on the one model it ran on, for the next monitor
-# with the same options: ``evaluate(callbacks=[TruAccMonitor()])`` in a loop then
-# traces nothing again. Set past Keras's tracker (nothing saves or lists it); the
-# model's own steps are Keras's, put back at release, so it changes no later call.
-# The model is their only holder, and steps that no longer fit are dropped before
-# anything is traced again: JAX caches a trace by the function it jits
-# (``model.train_step``) while an old jitted step is alive, so a stale step kept
-# anywhere could lend its trace, and its old loss or options, to a new one.
-_STEPS_ON_MODEL = "_truacc_monitor_steps"
+    complete: bool = False  # a call with them ended and filled in its steps
 
 
 @dataclasses.dataclass
@@ -144,8 +135,9 @@ class TruAccMonitor(keras.callbacks.Callback):
         self.notes: list[str] = []
         self._wrapper = None
         self._attached_by = None
-        self._steps = None
-        self._keras_steps = (None, None)
+        self._steps = None  # a weak reference to this call's ``_OwnSteps``
+        self._record = None  # a weak reference to the model's compile record
+        self._unrecorded = None  # where steps are kept when there is no record
         self._slots: list[Slot] = []
         self._judged = None
         self._said = OnceRegistry()
@@ -286,11 +278,12 @@ class TruAccMonitor(keras.callbacks.Callback):
         both steps are left for tf_keras to make, with our metrics, when it runs)."""
         model, glue = self.model, self._glue
         _put_back_a_stale_wrapper(model, glue)
-        self._keras_steps = glue.step_functions(model)  # traced by Keras, without our metrics
-        reused = self._reusable_steps(model)
-        if reused is not None:
-            self._wrapper = glue.attach(model, None, self._internal_failure, reuse=reused.wrapper)
-            self._slots = list(reused.wrapper.slots or [])
+        kept = self._keep_on(glue.compile_record(model))
+        kept.keras = glue.step_functions(model)  # traced by Keras, without our metrics
+        steps = self._reusable_steps(model, kept)
+        if steps is not None:
+            self._wrapper = glue.attach(model, None, self._internal_failure, reuse=steps.wrapper)
+            self._slots = list(steps.wrapper.slots or [])
         else:
             specs = output_specs(model)
             slots = None
@@ -301,13 +294,14 @@ class TruAccMonitor(keras.callbacks.Callback):
             self._wrapper = glue.attach(
                 model, slots, self._internal_failure, self._make_slots_in_step
             )
-            self._steps = _OwnSteps(
-                model, self._wrapper.inner, self._wrapper, self._slot_options()
+            steps = kept.monitor = _OwnSteps(
+                self._wrapper.inner, self._wrapper, self._slot_options()
             )
+        self._steps = weakref.ref(steps)
         self._judged = None
         self._attached_by, self._attached_model = mode, model
         _rerecord_jax_sharding(model)
-        train, test = self._steps.train, self._steps.test
+        train, test = steps.train, steps.test
         if mode == "pending":
             glue.set_step_functions(model, (train, test))
             return
@@ -316,28 +310,40 @@ class TruAccMonitor(keras.callbacks.Callback):
             model.make_train_function(force=True)
             train = model.train_function
         elif mode == "evaluate" and test is None:
-            glue.set_step_functions(model, (self._keras_steps[0], None))
+            glue.set_step_functions(model, (kept.keras[0], None))
             model.make_test_function(force=True)
             test = model.test_function
-        glue.set_step_functions(model, (train if mode == "fit" else self._keras_steps[0], test))
+        glue.set_step_functions(model, (train if mode == "fit" else kept.keras[0], test))
 
-    def _reusable_steps(self, model):
-        """The steps an earlier call left on the model (this monitor's or another's), if
-        the model, its compiled metrics and the options that shape the slots are the
-        same; steps that don't fit are dropped here, before anything is traced."""
-        self._steps = None
-        steps = getattr(model, _STEPS_ON_MODEL, None)
+    def _keep_on(self, record) -> KeptSteps:
+        """Where this call keeps steps: on the model's compile record (see
+        ``step_cache``), which the monitor holds weakly."""
+        self._record = weakref.ref(record) if record is not None else None
+        self._unrecorded = KeptSteps() if record is None else None
+        return self._kept()
+
+    def _kept(self) -> KeptSteps | None:
+        """The steps kept for this call's compile; ``None`` once the model recompiled."""
+        if self._record is None:
+            return self._unrecorded
+        return kept_steps(self._record())
+
+    def _reusable_steps(self, model, kept):
+        """The steps an earlier call on this compile left (this monitor's or another's),
+        if that call ended and the compiled metrics and the options that shape the slots
+        are the same; steps that don't fit are dropped here, before anything is traced."""
+        steps = kept.monitor
         if steps is None:
             return None
-        if steps.model is not model or (
-            steps.inner is not self._glue.compiled_metrics(model)
+        if (
+            not steps.complete
+            or steps.inner is not self._glue.compiled_metrics(model)
             or steps.options != self._slot_options()
             or steps.wrapper.failed
         ):
-            _drop_steps(model)
+            forget_monitor_steps(kept)
             return None
         steps.wrapper.adopt(self._internal_failure, self._make_slots_in_step)
-        self._steps = steps
         return steps
 
     def _slot_options(self) -> tuple:
@@ -347,19 +353,20 @@ class TruAccMonitor(keras.callbacks.Callback):
     def _release(self):
         model = self._attached_model or self.model
         if self._wrapper is not None:
-            train, test = self._glue.step_functions(model)
-            if self._steps is not None:
-                made_here = train is not None and train is not self._keras_steps[0]
+            kept = self._kept()  # None: recompiled since, and what was kept went with it
+            steps = self._steps() if self._steps is not None else None
+            if kept is not None and steps is not None and kept.monitor is steps:
+                train, test = self._glue.step_functions(model)
+                made_here = train is not None and train is not kept.keras[0]
                 if self._attached_by == "fit" or made_here:  # (tf_keras: "pending")
-                    self._steps.train = train
-                self._steps.test = test
-                object.__setattr__(model, _STEPS_ON_MODEL, self._steps)
-                self._steps = None  # the model holds them (see ``_STEPS_ON_MODEL``)
+                    steps.train = train
+                steps.test = test
+                steps.complete = True
             self._glue.detach(model, self._wrapper)
-            self._glue.set_step_functions(model, self._keras_steps)
-        # Keras's steps are the model's again: holding them would keep their JAX trace
-        # alive past a recompile (see ``_STEPS_ON_MODEL``).
-        self._keras_steps = (None, None)
+            self._glue.set_step_functions(model, kept.keras if kept is not None else (None, None))
+            if kept is not None:
+                kept.keras = (None, None)  # the model's own again
+        self._steps = self._record = self._unrecorded = None
         self._wrapper, self._attached_by, self._attached_model = None, None, None
 
     def _make_slots_in_step(self, y_true, y_pred):
@@ -418,8 +425,7 @@ class TruAccMonitor(keras.callbacks.Callback):
             MonitorDisabledWarning,
         )
         if self._wrapper is not None and self._attached_by is not None:
-            self._steps = None  # never reuse steps that failed
-            _drop_steps(self._attached_model or self.model)
+            forget_monitor_steps(self._kept())  # never reuse steps that failed
             self._release()  # Keras's own step functions, without our metrics, are back
             try:
                 _rerecord_jax_sharding(self.model)
@@ -682,18 +688,6 @@ class TruAccMonitor(keras.callbacks.Callback):
         if len(lines) == 1:
             lines.append("  nothing to report")
         return "\n".join(lines)
-
-
-def _drop_steps(model) -> None:
-    """Forget the steps a monitor left on ``model``, and free them now."""
-    steps = getattr(model, _STEPS_ON_MODEL, None) if model is not None else None
-    if steps is None:
-        return
-    object.__delattr__(model, _STEPS_ON_MODEL)
-    left = [weakref.ref(fn) for fn in (steps.train, steps.test) if fn is not None]
-    del steps
-    if any(ref() is not None for ref in left):
-        gc.collect()  # held in a reference cycle: JAX would keep serving its trace
 
 
 def _put_back_a_stale_wrapper(model, glue):

@@ -341,6 +341,60 @@ def test_a_recompiled_model_runs_its_new_loss_after_a_monitor_is_done(rng):
     assert logs["loss"] == pytest.approx(expected, rel=1e-4)
 
 
+def _twice_the_cross_entropy(y_true, y_pred):
+    return 2.0 * keras.losses.sparse_categorical_crossentropy(y_true, y_pred)
+
+
+def _numpy_loss(model, x, y, factor=2.0):
+    probabilities = model.predict(x, verbose=0).astype("float64")
+    return -factor * np.log(probabilities[np.arange(len(y)), y]).mean()
+
+
+@pytest.mark.parametrize("metrics", [None, ["accuracy"]])
+def test_a_recompile_without_metrics_is_a_new_compile_for_the_kept_steps(rng, metrics):
+    """Keras keeps the compiled-metrics object when ``compile`` gets no ``metrics``: the
+    steps a monitor kept must go anyway, or the next monitor runs the old loss, and
+    the old optimizer, layers' trainable state and options."""
+    x, z = data(rng)
+    y = z.argmax(-1)
+    model = seq(10, "softmax", "sparse_categorical_crossentropy", metrics)
+    model.evaluate(x, y, verbose=0, callbacks=[truacc.TruAccMonitor(summary=False)])
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[truacc.TruAccMonitor(summary=False)])
+    model.compile(keras.optimizers.SGD(0.0), _twice_the_cross_entropy)  # no metrics
+    logs = model.evaluate(x, y, verbose=0, return_dict=True,
+                          callbacks=[truacc.TruAccMonitor(summary=False)])
+    assert logs["loss"] == pytest.approx(_numpy_loss(model, x, y), rel=1e-4)
+    assert logs["true_accuracy"] == pytest.approx(
+        ref.argmax_accuracy(y, model.predict(x, verbose=0)), abs=1e-6)
+    weights = [w.copy() for w in model.get_weights()]
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[truacc.TruAccMonitor(summary=False)])
+    assert all(np.array_equal(a, b) for a, b in zip(weights, model.get_weights())), (
+        "the monitored fit ran the optimizer compiled before (learning rate 0 now)")
+
+
+def test_a_monitor_whose_fit_raised_holds_no_step_past_a_recompile(rng):
+    """A monitor kept in a variable whose fit was interrupted (a notebook's Ctrl-C) never
+    reaches its end hook; after a recompile neither a plain call nor a new monitor's
+    may run a step traced before it (on JAX the old trace would be served again)."""
+    x, z = data(rng)
+    y = z.argmax(-1)
+    model = seq(10, "softmax", "sparse_categorical_crossentropy", ["accuracy"])
+    model.fit(x, y, epochs=1, verbose=0)  # Keras traces its own steps
+    model.evaluate(x, y, verbose=0)
+    model.evaluate(x, y, verbose=0, callbacks=[truacc.TruAccMonitor(summary=False)])
+    monitor = truacc.TruAccMonitor(summary=False)  # kept, as a user's variable is
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, x, y, [monitor, _Interrupt()], epochs=1)
+    model.compile("adam", _twice_the_cross_entropy, metrics=["accuracy"])
+    expected = _numpy_loss(model, x, y)
+    plain = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert plain["loss"] == pytest.approx(expected, rel=1e-4)
+    assert "true_accuracy" not in plain
+    monitored = model.evaluate(x, y, verbose=0, return_dict=True,
+                               callbacks=[truacc.TruAccMonitor(summary=False)])
+    assert monitored["loss"] == pytest.approx(expected, rel=1e-4)
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 def test_fractional_weights_raise_no_data_warning_and_the_checks_stay_zero(rng, weighted):
     """The checks derived from the totals (0/1 weights) and counted directly (real

@@ -29,6 +29,8 @@ SCENARIOS = [
     "tests/test_monitor.py::test_repeated_fits_evaluate_and_recompile",
     "tests/test_monitor.py::test_a_new_monitor_per_evaluate_reuses_the_traced_step_and_still_warns",
     "tests/test_monitor.py::test_a_recompiled_model_runs_its_new_loss_after_a_monitor_is_done",
+    "tests/test_monitor.py::test_a_recompile_without_metrics_is_a_new_compile_for_the_kept_steps",
+    "tests/test_monitor.py::test_a_monitor_whose_fit_raised_holds_no_step_past_a_recompile",
     "tests/test_scale.py::test_more_than_4096_classes_in_half_precision",
     "tests/test_scale.py::test_save_reload_in_a_fresh_process_and_resume",
     "tests/test_tensorboard.py::test_dashboard_through_tensorboard[monitor_only]",

@@ -71,6 +71,13 @@ def compiled_metrics(model):
     return getattr(model, "compiled_metrics", None)
 
 
+def compile_record(model):
+    """An object tf_keras's ``compile`` makes anew on every call (see ``step_cache``):
+    its metrics container, ours unwrapped."""
+    container = compiled_metrics(model)
+    return container.inner if isinstance(container, MonitoredContainer) else container
+
+
 def metric_classes():
     """The monitor's metric classes for tf_keras models: true accuracy, baseline."""
     from keras_truacc.keras2.metrics import MajorityBaseline, TrueAccuracy

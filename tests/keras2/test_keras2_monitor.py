@@ -10,7 +10,8 @@ import pytest
 import tf_keras
 
 import keras_truacc as truacc
-from keras_truacc.monitor import _STEPS_ON_MODEL
+from keras_truacc.keras2.injection import compile_record
+from keras_truacc.step_cache import kept_steps
 
 sys.path.insert(0, __file__.rsplit("/keras2/", 1)[0])
 import reference  # noqa: E402
@@ -104,7 +105,7 @@ def test_repeated_evaluate_retraces_nothing(rng):
         for _ in range(3):
             results.append(model.evaluate(x, y1, verbose=0, return_dict=True, callbacks=[monitor]))
             assert model.test_function is None  # Keras's own is back (it had made none)
-            steps = getattr(model, _STEPS_ON_MODEL)  # left on the model for the next call
+            steps = kept_steps(compile_record(model)).monitor  # kept for the next call
             traces.append(steps.test.experimental_get_tracing_count())
     # The first call traces (twice: a tf.function that creates variables traces
     # again); the later ones reuse that step.
@@ -115,7 +116,7 @@ def test_repeated_evaluate_retraces_nothing(rng):
         for _ in range(2):
             fresh = truacc.TruAccMonitor(summary=False)
             results.append(model.evaluate(x, y1, verbose=0, return_dict=True, callbacks=[fresh]))
-            assert getattr(model, _STEPS_ON_MODEL) is steps
+            assert kept_steps(compile_record(model)).monitor is steps
             assert steps.test.experimental_get_tracing_count() == traces[0]
     assert all(r == results[0] for r in results)
     truth = reference.argmax_accuracy(y, model.predict(x, verbose=0))
