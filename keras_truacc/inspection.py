@@ -277,10 +277,7 @@ def render(report: Report) -> str:
         for p in v.problems:
             lines.append(f"  {p.severity}: {p.message}")
         lines.append("")
-    wrong = len(report.wrong)
-    lines.append(
-        "All compiled accuracies are right." if wrong == 0 else f"{wrong} compiled accuracy metric(s) are wrong."
-    )
+    lines.append(_summary(report))
     return "\n".join(lines)
 
 
@@ -316,12 +313,22 @@ def render_markdown(report: Report) -> str:
         for p in v.problems:
             lines.append(f"- *{p.severity}*: {_cell(p.message)}")
         lines.append("")
-    wrong = len(report.wrong)
-    lines.append(
-        "All compiled accuracies are right." if wrong == 0
-        else f"**{wrong} compiled accuracy metric(s) are wrong.**"
-    )
+    lines.append(_summary(report, bold=True))
     return "\n".join(lines)
+
+
+def _summary(report: Report, bold: bool = False) -> str:
+    """The last line: how many compiled accuracies are wrong, and how many can't be
+    told yet (a verdict that rests on a guess judges nothing)."""
+    wrong = len(report.wrong)
+    open_ = sum(m.judgement.correct is None for out in report.outputs for m in out.metrics)
+    if wrong == 0 and open_ == 0:
+        return "All compiled accuracies are right."
+    said = [f"{wrong} compiled accuracy metric(s) are wrong."] if wrong else []
+    if open_:
+        said.append(f"{open_} can't be told yet (see 'open until known' and 'why').")
+    text = " ".join(said)
+    return f"**{text}**" if bold and wrong else text
 
 
 def _cell(text: str) -> str:

@@ -185,6 +185,45 @@ def test_custom_train_step_is_said_once_and_not_called_empty_data(rng):
         ref.binary_accuracy(y[320:], model.predict(x[320:], verbose=0), 0.0), abs=1e-6)
 
 
+class _PositiveWeightedLogitLoss(keras.losses.Loss):
+    """A user's weighted cross-entropy on logits: positives cost twice as much."""
+
+    def __init__(self, pos_weight=2.0, from_logits=True, **kwargs):
+        super().__init__(**kwargs)
+        self.pos_weight, self.from_logits = pos_weight, from_logits
+
+    def call(self, y_true, y_pred):
+        y_true = ops.cast(y_true, y_pred.dtype)
+        return -ops.mean(self.pos_weight * y_true * ops.log_sigmoid(y_pred)
+                         + (1.0 - y_true) * ops.log_sigmoid(-y_pred), axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "pos_weight": self.pos_weight,
+                "from_logits": self.from_logits}
+
+
+def test_a_custom_loss_saying_from_logits_decides_at_0_when_probing_cannot(rng):
+    """Found by a new user: the loss weighs the classes unequally, so probing finds no
+    single decision point; its own config says from_logits=True. The true accuracy
+    reads logits at 0 (numpy), and 'accuracy' is left as can't tell, never wrong."""
+    x = rng.normal(size=(256, 6)).astype("float32")
+    y = (x[:, :1] - x[:, 2:3] > 0.8).astype("float32")
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(1)])
+    model.compile("adam", _PositiveWeightedLogitLoss(),
+                  metrics=["accuracy", truacc.auto(name="true")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(x, y, epochs=2, verbose=0)
+        logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert logs["true"] == pytest.approx(
+        ref.binary_accuracy(y, model.predict(x, verbose=0), 0.0), abs=1e-6)
+    report = truacc.inspect(model, x=x[:32], y=y[:32])
+    (accuracy,) = [m for m in report.outputs[0].metrics if m.key == "accuracy"]
+    assert accuracy.judgement.correct is None
+    assert str(report).splitlines()[-1].startswith("1 can't be told yet")
+
+
 @pytest.mark.skipif(BACKEND != "tensorflow", reason="AutoGraph is TensorFlow's")
 def test_autograph_converts_every_metric_method_a_custom_step_calls():
     """A custom train step in a tf.function converts what it calls: a method AutoGraph

@@ -548,6 +548,16 @@ class _Resolution:
                 f"Probing the loss showed it decides at {probed_point:g}: outputs are read as "
                 + ("probabilities." if probed_point == 0.5 else "scores decided there.")
             )
+        elif loss is not None and loss.from_logits:
+            # A loss Keras doesn't ship whose own config says from_logits=True, and
+            # probing found no single decision point (it weighs the classes unequally).
+            self.scale = "logits"
+            self.guess("from_logits= (whether the outputs are logits or probabilities)")
+            self.reason(
+                f"The loss {loss.name.removeprefix('custom:')} has from_logits=True in its "
+                "config: outputs were read as logits, decided at 0. Pass from_logits= to "
+                "be sure."
+            )
         elif f.output_range is not None:
             low, high = f.output_range
             self.guess("from_logits= (whether the outputs are logits or probabilities)")
