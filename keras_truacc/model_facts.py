@@ -230,6 +230,7 @@ def model_output_facts(model, index: int, output_shape=None, label_shape=None) -
     shape = shape if shape is not None else (None, None)
     if facts is not None and facts.name.startswith("custom:") and label_shape is not None:
         facts = dataclasses.replace(facts, probe=_probe(loss, shape, tuple(label_shape)))
+    masked = _symbolic_output_masked(model, index)
     return OutputFacts(
         output_shape=shape,
         output_dtype=dtype or "float32",
@@ -237,7 +238,34 @@ def model_output_facts(model, index: int, output_shape=None, label_shape=None) -
         loss=facts,
         has_model=True,
         output_name=output_name(model, index) if count > 1 else None,
+        # What the model gives; a step's metric sets ``masked`` from its own tensor.
+        masked=masked,
+        model_masked=masked,
     )
+
+
+def keras_mask_of(tensor):
+    """The Keras mask a tensor carries (``None`` for none)."""
+    try:
+        from keras.src.backend import get_keras_mask
+    except ImportError:  # older Keras 3
+        return getattr(tensor, "_keras_mask", None)
+    return get_keras_mask(tensor)
+
+
+def _symbolic_output_masked(model, index: int) -> bool:
+    """Whether the model's symbolic output ``index`` carries a mask (functional and
+    Sequential models; a subclassed model has no symbolic outputs to ask)."""
+    try:
+        outputs = model.outputs
+    except (AttributeError, ValueError):
+        return False
+    if not outputs or index >= len(outputs):
+        return False
+    try:
+        return keras_mask_of(outputs[index]) is not None
+    except Exception:  # a tf_keras tensor, or a Keras without the helper
+        return getattr(outputs[index], "_keras_mask", None) is not None
 
 
 def _probe(loss, output_shape, label_shape) -> LossProbe:

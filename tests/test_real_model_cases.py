@@ -185,6 +185,28 @@ def test_custom_train_step_is_said_once_and_not_called_empty_data(rng):
         ref.binary_accuracy(y[320:], model.predict(x[320:], verbose=0), 0.0), abs=1e-6)
 
 
+def test_a_mask_the_train_step_loses_is_said_never_advised_again(rng):
+    """Found by a new user: Keras 3's JAX train step hands the metrics its outputs
+    without the model's mask. A wrong training figure is never left unexplained, and
+    the padding warning never tells a user with ``mask_zero=True`` to add it."""
+    x, y = tagging_data(rng)
+    model = keras.Sequential([keras.Input((x.shape[1],)),
+                              keras.layers.Embedding(30, 8, mask_zero=True),
+                              keras.layers.LSTM(8, return_sequences=True),
+                              keras.layers.Dense(5, activation="softmax")])
+    # Learning rate 0: the weights the figures are taken with are the ones numpy reads.
+    model.compile(keras.optimizers.SGD(0.0), "sparse_categorical_crossentropy")
+    logs, warned = fit(model, x[:280], y[:280], epochs=1, validation_data=(x[280:], y[280:]))
+    said = messages(warned)
+    assert not [m for m in said if "mask_zero=True" in m and "Fix" in m], said
+    real = lambda rows: rows != 0  # noqa: E731 (positions the mask keeps)
+    val_truth = ref.argmax_accuracy(y[280:], model.predict(x[280:], verbose=0), valid=real(x[280:]))
+    assert logs["val_true_accuracy"] == pytest.approx(val_truth, abs=1e-6)
+    train_truth = ref.argmax_accuracy(y[:280], model.predict(x[:280], verbose=0), valid=real(x[:280]))
+    if logs["true_accuracy"] != pytest.approx(train_truth, abs=1e-6):
+        assert [m for m in said if "without the mask" in m and "ignore_class=0" in m], said
+
+
 class _PositiveWeightedLogitLoss(keras.losses.Loss):
     """A user's weighted cross-entropy on logits: positives cost twice as much."""
 

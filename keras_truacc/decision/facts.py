@@ -101,6 +101,9 @@ class OutputFacts:
     # no model, where it is the last resort to tell logits from probabilities.
     output_range: tuple[float, float] | None = None
     masked: bool = False
+    # The model's own output carries a mask (``Embedding(mask_zero=True)`` and the like),
+    # whether or not the tensor a step hands over still has it (``masked``).
+    model_masked: bool = False
     has_model: bool = False
     output_name: str | None = None
     extra: dict = field(default_factory=dict, compare=False)

@@ -737,6 +737,19 @@ class _Resolution:
         f = self.facts
         if f.output_rank != 3 or self.task in (None, "none") or f.masked:
             return
+        if f.model_masked:
+            self.problem(
+                "mask_dropped",
+                "warning",
+                f"{self.output_desc()} comes from a model whose output has a mask, but this "
+                "step received it without the mask (Keras 3's JAX train step drops it), so "
+                "every accuracy of this step, Keras's and truacc's, counts the masked "
+                "positions too. The validation (val_) and evaluate figures respect the mask. "
+                "Fix, to count training right as well: label the padding 0 and use "
+                "`SparseCategoricalCrossentropy(ignore_class=0)` with "
+                "`metrics=[truacc.auto(ignore_class=0)]`, which need no mask.",
+            )
+            return
         if self.ignore_class is not None:
             self.reason(f"Positions labelled {self.ignore_class} are ignored, as the loss does.")
             return

@@ -15,7 +15,7 @@ from keras_truacc.decision.label_values import describe_labels
 from keras_truacc.decision.resolver import AccuracySpec, Overrides, Verdict, resolve
 from keras_truacc.messages import GuessWarning, OnceRegistry, TruAccWarning, warn
 from keras_truacc.metrics.counters import ExactCounts
-from keras_truacc.model_facts import model_output_facts
+from keras_truacc.model_facts import keras_mask_of, model_output_facts
 
 # Problems that make any accuracy meaningless for this batch shape: raised at
 # trace time, before Keras fails deep inside its own code.
@@ -42,14 +42,6 @@ COUNTS = (
     "invalid_labels",
     "padding_like",
 )
-
-
-def keras_mask_of(tensor):
-    try:
-        from keras.src.backend import get_keras_mask
-    except ImportError:  # older Keras 3
-        return getattr(tensor, "_keras_mask", None)
-    return get_keras_mask(tensor)
 
 
 class AccuracyCounting:
@@ -266,6 +258,7 @@ class AccuracyCounting:
             and mask is None
             and verdict.facts is not None
             and verdict.facts.output_rank == 3
+            and not verdict.facts.model_masked  # the mask exists; a step lost it
         )
 
     def _value_checks(self, spec, y_true, y_pred, hits, weights) -> dict:
