@@ -70,6 +70,27 @@ def test_labels_settle_multilabel_or_exclusive_classes():
     assert [m.key for m in truacc.inspect(model, y=one_hot).wrong] == ["binary_accuracy"]
 
 
+def test_minus_one_labels_make_keras_binary_accuracy_wrong_at_any_threshold():
+    """Found by a new user: hinge with -1/+1 labels. Keras's BinaryAccuracy compares
+    y_true with its 0/1 decisions, so -1 rows never count; threshold=0 doesn't help,
+    and no fix may suggest it. Checked against Keras's own figure."""
+    import numpy as np
+
+    x = np.random.default_rng(3).normal(size=(64, 6)).astype("float32")
+    signed = np.where(x[:, :1] > 0, 1.0, -1.0).astype("float32")
+    model = compiled(1, "linear", "hinge", [keras.metrics.BinaryAccuracy(threshold=0.0)])
+    scores = model.predict(x, verbose=0)
+    keras_figure = model.evaluate(x, signed, verbose=0, return_dict=True)["binary_accuracy"]
+    assert keras_figure == pytest.approx(np.mean((scores > 0) & (signed > 0)))  # no -1 row counts
+    report = truacc.inspect(model, y=signed, x=x)
+    (wrong,) = report.wrong
+    assert "-1 for the negative class" in wrong.judgement.cause
+    assert "BinaryAccuracy" not in wrong.judgement.fix
+    # Without the labels, the fix names Keras's line only for 0/1 labels.
+    (guarded,) = truacc.inspect(compiled(1, "linear", "hinge", ["accuracy"])).wrong
+    assert guarded.judgement.fix.endswith("if the labels are 0/1")
+
+
 def test_inspect_with_labels_checks_values():
     import numpy as np
 

@@ -114,7 +114,11 @@ def _judge_against(computation: MetricComputation, spec, facts) -> Judgement:
     kind = computation.kind
     out_shape = format_shape(facts.output_shape) if facts is not None else "?"
     keras_line = spec.keras_metric_line()
-    fix = FIX_LINE + (f"  # or {keras_line}" if keras_line else "")
+    signed = _labels_hold_negatives(facts)
+    labels_seen = facts is not None and getattr(facts, "label_values", None) is not None
+    if keras_line and spec.scale == "scores" and not labels_seen:
+        keras_line += " if the labels are 0/1"  # a hinge loss also takes -1/+1 labels
+    fix = FIX_LINE + (f"  # or {keras_line}" if keras_line and not signed else "")
 
     if kind == "truacc":
         return Judgement(True)
@@ -138,6 +142,14 @@ def _judge_against(computation: MetricComputation, spec, facts) -> Judgement:
             "as if it were data.",
             fix,
         )
+    if kind == "binary" and signed and spec.task in ("binary", "multilabel"):
+        return Judgement(
+            False,
+            f"{name} compares each label with a 0/1 decision, but the labels hold "
+            f"{facts.label_values.minimum:g} for the negative class (as a hinge loss allows), "
+            "so no negative is ever counted right, at any threshold.",
+            fix,
+        )
     if kind == "exact":
         return Judgement(
             False,
@@ -150,6 +162,12 @@ def _judge_against(computation: MetricComputation, spec, facts) -> Judgement:
     if spec.task == "binary":
         return _judge_on_binary(computation, spec, name, out_shape, fix)
     return _judge_on_multilabel(computation, spec, name, fix)
+
+
+def _labels_hold_negatives(facts) -> bool:
+    """Labels seen (``inspect(y=...)``) with a value below 0: -1/+1 labels."""
+    values = getattr(facts, "label_values", None) if facts is not None else None
+    return values is not None and values.minimum is not None and values.minimum < 0
 
 
 def _judge_on_multiclass(c, spec, facts, name, fix) -> Judgement:
