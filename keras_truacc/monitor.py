@@ -643,8 +643,8 @@ class TruAccMonitor(keras.callbacks.Callback):
                         f"({float(true):.4f}, {'validation' if split else 'train'}) is no better than "
                         f"always answering the majority class ({float(base):.4f}). The model has "
                         "learned nothing a constant answer wouldn't give. Fix: look at balanced "
-                        "accuracy or per-class recall, re-weight classes (`class_weight=`), or "
-                        "train longer.",
+                        "accuracy or per-class recall, re-weight classes (`class_weight=`, or "
+                        "stronger weights if you pass it already), or train longer.",
                         BaselineWarning,
                     )
                 break
