@@ -114,9 +114,9 @@ def _judge_against(computation: MetricComputation, spec, facts) -> Judgement:
     kind = computation.kind
     out_shape = format_shape(facts.output_shape) if facts is not None else "?"
     keras_line = spec.keras_metric_line()
-    signed = _labels_hold_negatives(facts)
-    labels_seen = facts is not None and getattr(facts, "label_values", None) is not None
-    if keras_line and spec.scale == "scores" and not labels_seen:
+    seen = getattr(facts, "label_values", None)  # labels given to inspect(y=...)
+    signed = seen is not None and seen.minimum is not None and seen.minimum < 0
+    if keras_line and spec.scale == "scores" and seen is None:
         keras_line += " if the labels are 0/1"  # a hinge loss also takes -1/+1 labels
     fix = FIX_LINE + (f"  # or {keras_line}" if keras_line and not signed else "")
 
@@ -162,12 +162,6 @@ def _judge_against(computation: MetricComputation, spec, facts) -> Judgement:
     if spec.task == "binary":
         return _judge_on_binary(computation, spec, name, out_shape, fix)
     return _judge_on_multilabel(computation, spec, name, fix)
-
-
-def _labels_hold_negatives(facts) -> bool:
-    """Labels seen (``inspect(y=...)``) with a value below 0: -1/+1 labels."""
-    values = getattr(facts, "label_values", None) if facts is not None else None
-    return values is not None and values.minimum is not None and values.minimum < 0
 
 
 def _judge_on_multiclass(c, spec, facts, name, fix) -> Judgement:
