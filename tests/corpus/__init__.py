@@ -10,7 +10,8 @@ provides:
   dataset), ``val`` (what ``fit`` gets as ``validation_data``; ``None`` when the
   case uses ``validation_split``) and ``fit`` (extra keyword arguments for
   ``fit``: ``batch_size``, ``sample_weight``, ``class_weight``,
-  ``validation_split``). Anything else the case needs later (validation arrays
+  ``validation_split``, and ``callbacks``: the case's own, as its source writes
+  them; the harness puts ``TruAccMonitor`` after them). Anything else the case needs later (validation arrays
   for the reference) sits under other keys. Synthetic, small, learnable, from
   ``rng`` (a seeded ``numpy.random.Generator``); nothing is downloaded.
 - ``build(extra, data)``: builds and compiles the model like the example.

@@ -142,14 +142,18 @@ def run_case(name: str) -> dict:
             warnings.simplefilter("always")
             model = module.build(extra, data)
             lap("build")
+            fit_kwargs = dict(data.get("fit", {}))
+            # The case's own callbacks, as its source writes them; the monitor last.
+            callbacks = list(fit_kwargs.pop("callbacks", []))
+            callbacks.append(truacc.TruAccMonitor(summary=False))
             history = model.fit(
                 data["x"],
                 data.get("y"),
                 validation_data=data.get("val"),
                 epochs=module.EPOCHS,
                 verbose=0,
-                callbacks=[truacc.TruAccMonitor(summary=False)],
-                **data.get("fit", {}),
+                callbacks=callbacks,
+                **fit_kwargs,
             )
             lap("fit")
         result["warnings"] = [
