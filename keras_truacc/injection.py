@@ -124,8 +124,25 @@ class SlotUpdates:
         self._on_failure[0](error)
 
 
-class MonitoredMetrics(SlotUpdates, keras.metrics.Metric):
+def _compile_metrics_class():
+    """Keras's ``CompileMetrics``: the one type its trainer and callbacks look for in
+    ``model.metrics`` (``MonitorCallback._set_monitor_op`` finds a key's direction
+    through it, for ``mode="auto"``). Private in Keras 3, so a plain ``Metric`` where
+    a Keras release moved it."""
+    try:
+        from keras.src.trainers.compile_utils import CompileMetrics
+    except ImportError:  # pragma: no cover - every Keras 3 release so far has it
+        return keras.metrics.Metric
+    return CompileMetrics
+
+
+class MonitoredMetrics(SlotUpdates, _compile_metrics_class()):
     """Keras's ``CompileMetrics`` plus the monitor's metrics, as one Metric.
+
+    It is a ``CompileMetrics`` to everything that asks, and lists Keras's metrics
+    and ours in ``metrics``, so Keras's callbacks find the direction of every key,
+    Keras's and ours, as they do without the monitor. It shares none of
+    ``CompileMetrics``'s state: each method here hands off to the object it wraps.
 
     ``slots`` is a list, or ``None`` when the outputs' shapes are not known before
     the first step (a ``Sequential`` with no ``Input`` on TensorFlow, which Keras
@@ -135,7 +152,8 @@ class MonitoredMetrics(SlotUpdates, keras.metrics.Metric):
     """
 
     def __init__(self, inner, slots, on_failure, make_slots=None):
-        super().__init__(name="compile_metrics")
+        # Metric's own set-up only: CompileMetrics's would build a second metric set.
+        keras.metrics.Metric.__init__(self, name="compile_metrics")
         self.inner = inner  # may be None: a model compiled with no metrics
         self._set_up_slots(slots, on_failure, make_slots)
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from keras_truacc.functional import to_numpy
 from keras_truacc.decision.facts import LossProbe, format_shape
 
 _BATCH_SIZE = 3  # stands in for the batch axis
@@ -336,7 +337,7 @@ class _LossCall:
                 np.asarray(rows, dtype=np.float32).reshape(self.layout.output_shape)
             )
             value = self.loss(y_true, y_pred)
-            total = float(np.sum(np.asarray(keras.ops.convert_to_numpy(value), np.float64)))
+            total = float(np.sum(to_numpy(value).astype(np.float64)))
         except Exception as error:
             raise _LossError(_describe(error)) from error
         if not math.isfinite(total):

@@ -394,15 +394,15 @@ class TruAccMonitor(keras.callbacks.Callback):
             units = facts.class_axis_size or (1 if facts.output_rank == 1 else None)
             counted = units if self.baseline else None
             # Unweighted, the slot's weights are 0/1 ("weight 0: not a sample").
-            acc = TrueAccuracy(name=TRUE_KEY, data_checks=True, class_counts=counted,
+            acc = TrueAccuracy(name=prefix + TRUE_KEY, data_checks=True, class_counts=counted,
                                weights_are_masks=not self.weighted)
             slots.append(Slot(acc.bind(model, index, name), index, name, prefix + TRUE_KEY,
                               self.weighted))
             if task == "multilabel":
-                exact = TrueAccuracy(name=EXACT_KEY, average="exact_match").bind(model, index, name)
+                exact = TrueAccuracy(name=prefix + EXACT_KEY, average="exact_match").bind(model, index, name)
                 slots.append(Slot(exact, index, name, prefix + EXACT_KEY, self.weighted))
             if self.baseline and units:
-                base = MajorityBaseline(units, companion=acc, name=BASELINE_KEY)
+                base = MajorityBaseline(units, companion=acc, name=prefix + BASELINE_KEY)
                 slots.append(Slot(base, index, name, prefix + BASELINE_KEY, self.weighted))
         return slots
 

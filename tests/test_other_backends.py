@@ -34,6 +34,7 @@ SCENARIOS = [
     "tests/test_scale.py::test_more_than_4096_classes_in_half_precision",
     "tests/test_scale.py::test_save_reload_in_a_fresh_process_and_resume",
     "tests/test_tensorboard.py::test_dashboard_through_tensorboard[monitor_only]",
+    "tests/test_invisible_monitor.py",
     "tests/test_performance.py",  # JAX: the equation bars (TensorFlow's run the op bars)
 ]
 

@@ -30,6 +30,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_truacc.functional import to_numpy
+
 CARRY_UNIT = float(2**20)
 _TINY_WHOLE = 1e-30  # below any real count or sum of sample weights
 
@@ -147,7 +149,7 @@ class ExactCounts:
 
     def exact(self) -> dict:
         """Every count exactly, as Python floats (float64)."""
-        high, low = (ops.convert_to_numpy(part).astype("float64") for part in self.read())
+        high, low = (to_numpy(part).astype("float64") for part in self.read())
         return {name: float(high[i] + low[i]) for i, name in enumerate(self.names)}
 
     def assign_exact(self, totals) -> None:

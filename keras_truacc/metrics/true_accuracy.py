@@ -469,7 +469,7 @@ def _dtype_name(x) -> str:
 def _concrete(x):
     """A numpy copy of ``x`` when it holds values (eager), else ``None``."""
     try:
-        return np.asarray(ops.convert_to_numpy(x))
+        return functional.to_numpy(x)
     except Exception:
         return None
 
