@@ -102,8 +102,11 @@ def inspect(model, y=None, x=None) -> Report:
     outputs = []
     shapes = _output_shapes_from_inputs(model, x)
     count = len(shapes) if shapes else output_count(model)
-    labels = _labels_per_output(model, y, count)
     user_metrics = user_metrics_per_output(model, count)
+    # Keras's built metrics know every output, even where the model's structure
+    # doesn't say (a subclassed model whose call takes several inputs).
+    count = max(count, len(user_metrics))
+    labels = _labels_per_output(model, y, count)
     for index in range(count):
         shape = shapes[index] if shapes else None
         facts = _facts_for_output(model, index, shape, labels[index])
@@ -181,6 +184,8 @@ def user_metrics_per_output(model, count):
         keys_are_names = is_keras2_object(model)  # tf_keras names each metric by its key
         for index, name, weighted, metric in slots:
             key = f"{name}_{metric.name}" if name and not keys_are_names else metric.name
+            while len(per_output) <= index:  # more outputs than the model's structure said
+                per_output.append([])
             per_output[index].append((key, weighted, metric))
         return _dedupe_keys(per_output)
     cm = compiled_metrics_of(model)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+import weakref
 
 # Frames in these packages are never where the user's code is.
 _LIBRARY_PARTS = tuple(
@@ -82,3 +83,26 @@ class OnceRegistry:
 
     def clear(self) -> None:
         self._seen.clear()
+
+
+_SAID_FOR: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def said_for(owner) -> OnceRegistry:
+    """One ``OnceRegistry`` per model: every metric serving that model (a compiled
+    ``truacc.auto()`` and the monitor's own) says a thing once between them, and
+    the monitor clears it when a fit or evaluate begins, so each is said once per fit.
+
+    >>> class Model:
+    ...     pass
+    >>> model = Model()
+    >>> said_for(model).first("mask"), said_for(model).first("mask")
+    (True, False)
+    """
+    try:
+        registry = _SAID_FOR.get(owner)
+        if registry is None:
+            registry = _SAID_FOR[owner] = OnceRegistry()
+        return registry
+    except TypeError:  # an owner that can't be weakly referenced: its own registry
+        return OnceRegistry()

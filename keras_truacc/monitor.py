@@ -38,6 +38,7 @@ from keras_truacc.messages import (
     MonitorDisabledWarning,
     OnceRegistry,
     TruAccWarning,
+    said_for,
     UnmonitoredStepWarning,
     warn,
 )
@@ -158,7 +159,7 @@ class TruAccMonitor(keras.callbacks.Callback):
             # (evaluate hands its test function to a runner there): attach now.
             if self._attached_by is None:
                 self._disabled = False
-                self._said.clear()
+                self._forget_what_was_said()
                 self._guard(self._attach, "pending")
 
     @property
@@ -194,7 +195,7 @@ class TruAccMonitor(keras.callbacks.Callback):
         if self._for_keras2:
             return  # tf_keras: attached at set_model, or stepped aside there (said once)
         self._disabled = False
-        self._said.clear()
+        self._forget_what_was_said()
         self._guard(self._warn_unsupported_strategy)
         self._guard(self._attach, "fit")
 
@@ -202,7 +203,7 @@ class TruAccMonitor(keras.callbacks.Callback):
         if self._attached_by == "pending":
             self._attached_by = "evaluate"
         elif self._attached_by is None and not self._for_keras2:
-            self._said.clear()
+            self._forget_what_was_said()
             self._guard(self._attach, "evaluate")
 
     def on_epoch_end(self, epoch, logs=None):
@@ -226,6 +227,13 @@ class TruAccMonitor(keras.callbacks.Callback):
         if self._board is not None:
             self._board.close()
             self._board = None
+
+    def _forget_what_was_said(self):
+        """A new fit or evaluate: each warning may be said once again, by the monitor
+        and by the metrics serving the model (one registry for them all)."""
+        self._said.clear()
+        if self.model is not None:
+            said_for(self.model).clear()
 
     def _warn_unsupported_strategy(self):
         message = unsupported_strategy_message(self.model)

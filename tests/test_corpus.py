@@ -87,6 +87,7 @@ def jax_results():
 
 
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="started from the TensorFlow run only")
+@pytest.mark.xdist_group("jax_corpus")  # one worker, so one JAX subprocess serves them all
 @pytest.mark.parametrize("case", CASES)
 def test_case_on_jax(jax_results, case):
     assert "error" not in jax_results, "the JAX corpus run failed: " + jax_results.get("error", "")

@@ -745,9 +745,11 @@ class _Resolution:
                 "step received it without the mask (Keras 3's JAX train step drops it), so "
                 "every accuracy of this step, Keras's and truacc's, counts the masked "
                 "positions too. The validation (val_) and evaluate figures respect the mask. "
-                "Fix, to count training right as well: label the padding 0 and use "
-                "`SparseCategoricalCrossentropy(ignore_class=0)` with "
-                "`metrics=[truacc.auto(ignore_class=0)]`, which need no mask.",
+                "Fix, to count training right as well, where the padding has a label value "
+                "no real position holds (P below): "
+                "`SparseCategoricalCrossentropy(ignore_class=P)` with "
+                "`metrics=[truacc.auto(ignore_class=P)]`, which need no mask. A value real "
+                "positions hold too (0 for a real class 0) would drop them as well.",
             )
             return
         if self.ignore_class is not None:
@@ -756,10 +758,14 @@ class _Resolution:
         self.problem(
             "unmasked_sequence",
             "note",
-            f"{self.output_desc()} is a sequence with no mask, so every position counts, "
-            "padding included. Fix, if sequences are padded: "
-            "`Embedding(..., mask_zero=True)`, or `truacc.auto(ignore_class=0)` with "
-            "`SparseCategoricalCrossentropy(ignore_class=0)`.",
+            f"{self.output_desc()} is a sequence with no mask and no ignored label, so "
+            "every position counts, padding included, unless zero sample weights leave it "
+            "out (accuracies in `weighted_metrics`, with `sample_weight` 0 on padding: then "
+            "nothing needs fixing). Fix, if sequences are padded and nothing leaves the "
+            "padding out: `Embedding(..., mask_zero=True)`; or, only where the padding "
+            "label (0 here) is never a real label, `truacc.auto(ignore_class=0)` with "
+            "`SparseCategoricalCrossentropy(ignore_class=0)`, which drop every position "
+            "labelled 0.",
         )
 
     def spec(self) -> AccuracySpec:

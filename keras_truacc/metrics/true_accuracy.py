@@ -13,7 +13,7 @@ from keras_truacc.binding import Binding, find_binding
 from keras_truacc.decision.facts import OutputFacts
 from keras_truacc.decision.label_values import describe_labels
 from keras_truacc.decision.resolver import AccuracySpec, Overrides, Verdict, resolve
-from keras_truacc.messages import GuessWarning, OnceRegistry, TruAccWarning, warn
+from keras_truacc.messages import GuessWarning, OnceRegistry, TruAccWarning, said_for, warn
 from keras_truacc.metrics.counters import ExactCounts
 from keras_truacc.model_facts import keras_mask_of, model_output_facts
 
@@ -141,14 +141,23 @@ class AccuracyCounting:
         self._verdicts[key] = verdict
         return verdict
 
+    def _said(self, code) -> bool:
+        """Whether ``code`` is said now: once per metric, and once per model output
+        between all the metrics serving it (``messages.said_for``)."""
+        if not self._once.first(code):
+            return False
+        if self._binding is None:
+            return True
+        return said_for(self._binding.model).first((self._binding.output_index, code))
+
     def _report(self, verdict: Verdict) -> None:
         for problem in verdict.problems:
             if problem.code in _FATAL_PROBLEMS:
                 raise ValueError(f"truacc: {problem.message}")
         for problem in verdict.problems:
-            if problem.severity != "note" and self._once.first(problem.code):
+            if problem.severity != "note" and self._said(problem.code):
                 warn(f"truacc ({self.name}): {problem.message}", TruAccWarning)
-        if verdict.guessed and self._once.first("guessed"):
+        if verdict.guessed and self._said("guessed"):
             guesses = " ".join(r for r in verdict.reasons if "uess" in r or "Nothing says" in r)
             where = (
                 "the model's facts don't settle which accuracy is meant"
