@@ -100,6 +100,17 @@ def rows_without_one_positive(y_true):
     return ops.cast(ops.not_equal(positives, 1.0), "float32")
 
 
+def rows_with_a_class(y_true):
+    """1.0 for each one-hot label row with some class set, 0.0 for an all-zero row
+    (a "void" label through ``one_hot``, a padded one-hot target).
+
+    >>> import numpy as np
+    >>> np.asarray(rows_with_a_class(np.array([[0, 1, 0], [0, 0, 0]]))).tolist()
+    [1.0, 0.0]
+    """
+    return ops.cast(ops.any(ops.not_equal(_as_float32(y_true), 0.0), axis=-1), "float32")
+
+
 def edge_runs_of_zero(labels):
     """1.0 at positions of ``(N, T)`` class indices that lie in a run of 0 reaching the
     start or the end of their sequence, as padding does.

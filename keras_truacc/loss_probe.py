@@ -152,10 +152,19 @@ def _probe(loss, layout: _Layout) -> LossProbe:
         notes.append(note)
     ignored_label, ignored_notes = _probe_ignored_label(call, layout, exclusive)
     notes.extend(ignored_notes)
+    empty_rows = None
+    if not layout.sparse and exclusive is not False:
+        empty_rows = _rows_without_class_are_ignored(call, layout)
+        if empty_rows:
+            notes.append(
+                "Probing the loss showed that rows with no class set (all-zero labels) don't "
+                "change it: they are ignored."
+            )
     return LossProbe(
         decision_point=decision_point,
         exclusive=exclusive,
         ignored_label=ignored_label,
+        ignores_empty_rows=empty_rows,
         notes=tuple(notes),
     )
 
@@ -657,15 +666,7 @@ def _probe_ignored_label(call, layout, exclusive) -> tuple[int | None, tuple[str
         ignored, places = _first_ignored(_unit_label_is_ignored, call, layout), "units"
     else:  # one-hot rows: the row of class 0 may be padding
         ignored = _first_ignored(_one_hot_class_is_ignored, call, layout, candidates=(0,))
-    notes = [_ignored_note(ignored, places)]
-    if not layout.sparse and exclusive is not False and _rows_without_class_are_ignored(
-        call, layout
-    ):
-        notes.append(
-            "Probing the loss showed that rows with no class set (all-zero labels) don't "
-            "change it: they are ignored."
-        )
-    return ignored, tuple(notes)
+    return ignored, (_ignored_note(ignored, places),)
 
 
 def _ignored_note(ignored: int | None, places: str) -> str:

@@ -620,6 +620,9 @@ class TruAccMonitor(keras.callbacks.Callback):
                     "or widen the last layer.",
                     DataWarning,
                 )
+            empty = counts.get("empty_rows", 0.0)
+            if empty and self._said.first(("empty rows", slot.log_key)):
+                self._say_empty_rows(slot, where, facts, int(empty))
             share = counts["padding_like"] / counts["total"] if counts["total"] else 0.0
             if share >= PADDING_SHARE and self._said.first(("padding", slot.log_key)):
                 warn(
@@ -633,6 +636,55 @@ class TruAccMonitor(keras.callbacks.Callback):
                     DataWarning,
                 )
 
+    def _say_empty_rows(self, slot, where, facts, empty):
+        """Label rows with no class set, left out as the loss leaves them out: a
+        warning where a compiled accuracy counts them, else a note in the summary."""
+        keys = [k for k, true_key, _j in self._judged_metrics() if true_key == slot.log_key]
+        said = (
+            f"{empty} label rows of {where} (y_true, shape {format_shape(facts.label_shape)}, "
+            f"dtype {facts.label_dtype}) have no class set (all zero: a void label through "
+            "one_hot, or padded one-hot targets), and the loss gives them no weight: "
+            "true_accuracy, the majority baseline and the data checks leave them out."
+        )
+        if not keys:
+            self.notes.append(said)
+            return
+        warn(
+            f"{said} Keras's {', '.join(repr(k) for k in keys)} count each of them as class "
+            "0. Fix, for Keras's figures to leave them out too: give those rows sample "
+            "weight 0 and compile the accuracy in `weighted_metrics`, or use "
+            "`metrics=[truacc.auto()]`.",
+            DataWarning,
+        )
+
+    def _say_no_better_than_baseline(self, slot, true, base, split):
+        """The true accuracy is no better than always answering the majority class.
+
+        Said as what it is, a comparison of accuracies: the counts can't tell whether
+        the predictions carry information about the labels (balanced accuracy at
+        chance would). Under sample or class weights, which trade accuracy for the
+        rarer classes on purpose, it is a note in the summary, not a warning."""
+        of = f" of output {slot.output_name!r}" if slot.output_name else ""
+        said = (
+            f"The true accuracy{of} ({true:.4f}, {split}) is no better than always answering "
+            f"the majority class ({base:.4f})"
+        )
+        if self._wrapper is not None and self._wrapper.saw_sample_weight:
+            self.notes.append(
+                f"{said}. fit was given sample or class weights, which trade accuracy for the "
+                "rarer classes on purpose, so this alone doesn't say the model learned "
+                "nothing: balanced accuracy or per-class recall does."
+            )
+            return
+        warn(
+            f"{said}: by accuracy, a constant answer does as well. Whether the model learned "
+            "anything else shows in balanced accuracy or per-class recall "
+            "(`sklearn.metrics.balanced_accuracy_score` on `model.predict`). Fix, if it "
+            "answers the majority class everywhere: re-weight classes (`class_weight=`), "
+            "resample, or train longer.",
+            BaselineWarning,
+        )
+
     def _finish(self, logs):
         if self._wrapper is None or self._wrapper.failed:
             return
@@ -645,15 +697,13 @@ class TruAccMonitor(keras.callbacks.Callback):
                     continue
                 # A baseline of 1.0 (one class only) or 0.0 (nothing counted) can't be beaten.
                 useful = self.tolerance < float(base) < 1.0 - self.tolerance
-                if useful and float(true) <= float(base) + self.tolerance and self._said.first(("baseline", slot.log_key)):
-                    warn(
-                        f"The true accuracy{' of output ' + repr(slot.output_name) if slot.output_name else ''} "
-                        f"({float(true):.4f}, {'validation' if split else 'train'}) is no better than "
-                        f"always answering the majority class ({float(base):.4f}). The model has "
-                        "learned nothing a constant answer wouldn't give. Fix: look at balanced "
-                        "accuracy or per-class recall, re-weight classes (`class_weight=`, or "
-                        "stronger weights if you pass it already), or train longer.",
-                        BaselineWarning,
+                if (
+                    useful
+                    and float(true) <= float(base) + self.tolerance
+                    and self._said.first(("baseline", slot.log_key))
+                ):
+                    self._say_no_better_than_baseline(
+                        slot, float(true), float(base), "validation" if split else "train"
                     )
                 break
         if self._prints_summary():

@@ -397,3 +397,161 @@ def test_regression_output_logs_no_score(rng):
         history = model.fit(x, x.sum(-1, keepdims=True), epochs=1, verbose=0)
     assert np.isnan(history.history["accuracy"][-1])
     assert any("regression" in str(w.message) for w in seen)
+
+
+def test_one_hot_rows_with_no_class_are_left_out_as_the_loss_leaves_them_out(rng):
+    """Issue 20, case 2: categorical cross-entropy gives an all-zero one-hot row no
+    weight (Keras 2-era seq2seq pads its one-hot targets so; tf.one_hot of a void
+    label makes them). The true accuracy, the baseline and the padding check leave
+    them out; Keras's 'accuracy' counts each as class 0, which is said once."""
+    n, t, classes = 320, 10, 6
+    lengths = rng.integers(3, t + 1, size=n)
+    x = rng.normal(size=(n, t, 4)).astype("float32")
+    labels = (x[..., 0] > 0).astype("int64") + 2 * (x[..., 1] > 0.5) + (x[..., 2] > 1.0)
+    y = np.eye(classes, dtype="float32")[labels]
+    real = np.arange(t)[None, :] < lengths[:, None]
+    x[~real] = 0.0
+    y[~real] = 0.0  # padded targets: all-zero rows
+    model = keras.Sequential([keras.Input((t, 4)), keras.layers.LSTM(16, return_sequences=True),
+                              keras.layers.Dense(classes, activation="softmax")])
+    model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+    logs, warned = fit(model, x[:240], y[:240], validation_data=(x[240:], y[240:]))
+    p = model.predict(x[240:], verbose=0)
+    truth = ref.argmax_accuracy(y[240:], p, valid=real[240:])
+    assert logs["val_true_accuracy"] == pytest.approx(truth, abs=1e-6)
+    counted_as_class_0 = ref.argmax_accuracy(y[240:], p)  # what Keras's CategoricalAccuracy does
+    assert logs["val_accuracy"] == pytest.approx(counted_as_class_0, abs=1e-6)
+    majority = np.bincount(labels[240:][real[240:]], minlength=classes).max() / real[240:].sum()
+    assert logs["val_majority_baseline"] == pytest.approx(majority, abs=1e-6)
+    said = messages(warned, truacc.DataWarning)
+    assert len([m for m in said if "no class set" in m and "'accuracy'" in m]) == 1, said
+    assert not [m for m in said if "as padding does" in m], said
+    report = truacc.inspect(model)
+    assert "no class set" in " ".join(report.outputs[0].verdict.reasons)
+
+
+def test_a_loss_with_label_smoothing_counts_rows_with_no_class(rng):
+    """Label smoothing gives an all-zero row mass on every class: the loss weighs it,
+    so nothing is left out (the rule holds only where the loss provably ignores)."""
+    x, _ = rng.normal(size=(64, 5)).astype("float32"), None
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, size=64)]
+    y[:8] = 0.0
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile("adam", keras.losses.CategoricalCrossentropy(label_smoothing=0.1))
+    model.fit(x, y, epochs=1, verbose=0)
+    verdict = truacc.inspect(model).outputs[0].verdict
+    assert not verdict.spec.skip_empty_rows
+
+
+def test_class_weight_that_trades_accuracy_for_recall_is_no_learned_nothing(rng):
+    """Issue 20, case 3: class weights inversely proportional to the class counts
+    trade accuracy for minority recall on purpose. The model learned (minority
+    recall well above 0, against sklearn), so no BaselineWarning says it learned
+    nothing, and nothing advises stronger weights; the summary notes the trade."""
+    from sklearn.metrics import balanced_accuracy_score, recall_score
+
+    n = 1200
+    y = (rng.uniform(size=n) < 0.05).astype("float32")
+    x = rng.normal(size=(n, 6)).astype("float32")
+    x[:, :2] += y[:, None] * 1.5
+    neg, pos = np.bincount(y[:900].astype(int))
+    class_weight = {0: n / (2.0 * neg), 1: n / (2.0 * pos)}
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(keras.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"])
+    monitor = truacc.TruAccMonitor(summary=False)
+    logs, warned = fit(model, x[:900], y[:900], epochs=6, monitor=monitor,
+                       validation_data=(x[900:], y[900:]), class_weight=class_weight)
+    predicted = (model.predict(x[900:], verbose=0)[:, 0] > 0.5).astype(int)
+    assert recall_score(y[900:], predicted) > 0.3  # it learned the minority class
+    assert balanced_accuracy_score(y[900:], predicted) > 0.6
+    assert logs["val_true_accuracy"] == pytest.approx(np.mean(predicted == y[900:]), abs=1e-6)
+    assert logs["val_true_accuracy"] < logs["val_majority_baseline"]  # the trade, as designed
+    said = messages(warned)
+    assert messages(warned, truacc.BaselineWarning) == [], said
+    assert not [m for m in said if "learned nothing a constant" in m or "stronger weights" in m]
+    assert [n for n in monitor.notes if "class weights" in n and "balanced accuracy" in n]
+
+
+def test_inspect_on_a_subclassed_model_with_more_outputs_than_its_structure_says(rng):
+    """Issue 20, case 5 (a crash on JAX): a subclassed model whose call takes a dict of
+    inputs and returns a regression head and a 4-class head. Its structure doesn't
+    say how many outputs it has; Keras's built metrics do. inspect reads each."""
+
+    class TwoHeads(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = keras.layers.Dense(16, activation="relu")
+            self.regression = keras.layers.Dense(1)
+            self.classes = keras.layers.Dense(4, activation="softmax")
+
+        def call(self, inputs):
+            h = self.hidden(ops.concatenate([inputs["a"], inputs["b"]], axis=-1))
+            return self.regression(h), self.classes(h)
+
+    a, b = rng.normal(size=(128, 3)).astype("float32"), rng.normal(size=(128, 3)).astype("float32")
+    labels = (a[:, 1] > 0).astype("int32") + 2 * (b[:, 2] > 0)
+    model = TwoHeads()
+    model.compile("adam", loss=["mse", "sparse_categorical_crossentropy"],
+                  metrics=[["mae"], ["accuracy"]])
+    logs, warned = fit(model, {"a": a, "b": b}, (a[:, :1], labels), epochs=1)
+    report = truacc.inspect(model)
+    assert report.wrong == ()
+    keys = [m.key for output in report.outputs for m in output.metrics]
+    assert any(key.endswith("accuracy") for key in keys), keys
+    p = model.predict({"a": a, "b": b}, verbose=0)[1]
+    assert ops.convert_to_numpy(p).shape == (128, 4)
+    assert not messages(warned, truacc.MonitorDisabledWarning)
+
+
+def test_warnings_as_errors_never_make_the_monitor_step_aside(rng):
+    """Issue 20, case 6: under -W error for DeprecationWarning (as many CI set-ups run
+    pytest), the monitor still counts and still says what is wrong."""
+    x = rng.normal(size=(200, 8)).astype("float32")
+    y = (x[:, 0] > 0.3).astype("float32")[:, None]
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1)])
+    model.compile("adam", keras.losses.BinaryCrossentropy(from_logits=True), metrics=["accuracy"])
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        warnings.simplefilter("error", DeprecationWarning)
+        history = model.fit(x, y, epochs=2, validation_split=0.25, verbose=0,
+                            callbacks=[truacc.TruAccMonitor(summary=False)])
+    categories = [w.category for w in seen]
+    assert truacc.MonitorDisabledWarning not in categories
+    assert truacc.AccuracyMismatchWarning in categories
+    truth = ref.binary_accuracy(y[150:], model.predict(x[150:], verbose=0), 0.0)
+    assert history.history["val_true_accuracy"][-1] == pytest.approx(truth, abs=1e-6)
+
+
+def test_the_sequence_note_says_what_covers_padding_and_what_its_fix_drops():
+    """Issue 20, case 4: a causal LM whose padding shares id 0 with a real token and is
+    left out by zero sample weights in weighted_metrics. inspect (which sees no
+    weights) must not offer ignore_class=0 as a sure fix: the note says zero sample
+    weights need nothing, and that ignore_class=0 drops every position labelled 0."""
+    model = keras.Sequential([keras.Input((12,)), keras.layers.Embedding(30, 8),
+                              keras.layers.Dense(30, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy",
+                  weighted_metrics=["sparse_categorical_accuracy"])
+    notes = [p.message for p in truacc.inspect(model).outputs[0].verdict.problems
+             if p.code == "unmasked_sequence"]
+    assert len(notes) == 1
+    assert "zero sample weights" in notes[0] and "nothing needs fixing" in notes[0]
+    assert "drop every position labelled 0" in notes[0]
+
+
+def test_the_lost_mask_is_said_once_per_fit_between_all_metrics(rng):
+    """Issue 20, case 7: the warning that a step lost the model's mask came once per
+    metric (the compiled auto() and the monitor's own): at most once per fit now."""
+    x, y = tagging_data(rng)
+    model = keras.Sequential([keras.Input((x.shape[1],)),
+                              keras.layers.Embedding(30, 8, mask_zero=True),
+                              keras.layers.LSTM(8, return_sequences=True),
+                              keras.layers.Dense(5, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=[truacc.auto()])
+    for again in (False, True):
+        _, warned = fit(model, x, y, epochs=2)
+        lost = [m for m in messages(warned) if "without the mask" in m]
+        if BACKEND == "jax" and not again:  # the backend whose train step drops the mask
+            assert len(lost) == 1, lost
+        else:  # a second fit reuses the traced step, whose verdict was said
+            assert len(lost) <= (1 if BACKEND == "jax" else 0), lost

@@ -35,6 +35,9 @@ class LossProbe:
       each unit on its own.
     - ``ignored_label``: a label value at whose positions the loss does not
       change when the output changes there (padding).
+    - ``ignores_empty_rows``: one-hot label rows with no class set (all zero:
+      ``tf.one_hot`` of a "void" label, padded one-hot targets) leave the loss
+      unchanged whatever the output there.
     - ``notes``: how each fact was learned, or why probing failed, in words a
       user reads in the verdict's reasons.
     """
@@ -42,6 +45,8 @@ class LossProbe:
     decision_point: float | None = None
     exclusive: bool | None = None
     ignored_label: int | None = None
+    # Rows of one-hot labels with no class set (all zero) leave the loss unchanged.
+    ignores_empty_rows: bool | None = None
     notes: tuple[str, ...] = ()
     failed: bool = False
 

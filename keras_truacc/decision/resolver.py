@@ -36,6 +36,13 @@ ONE_POSITIVE_PER_ROW = (
 )
 
 
+# Keras losses for which a one-hot label row of all zeros adds nothing, whatever
+# the output (without label smoothing).
+_LOSSES_BLIND_TO_EMPTY_ROWS = frozenset(
+    {"categorical_crossentropy", "categorical_focal_crossentropy"}
+)
+
+
 @dataclass(frozen=True)
 class AccuracySpec:
     """How to compute the accuracy the user means.
@@ -55,6 +62,8 @@ class AccuracySpec:
     labels: str | None = None
     num_classes: int | None = None
     ignore_class: int | None = None
+    # One-hot rows with no class set (all zero) are left out: the loss ignores them.
+    skip_empty_rows: bool = False
 
     def describe(self) -> str:
         if self.task == "binary":
@@ -64,7 +73,8 @@ class AccuracySpec:
                 self.labels, "labels of either form"
             )
             classes = f"{self.num_classes} classes" if self.num_classes else "classes"
-            return f"argmax over the last axis ({classes}), {labels}"
+            skipped = ", rows with no class set left out" if self.skip_empty_rows else ""
+            return f"argmax over the last axis ({classes}), {labels}{skipped}"
         if self.task == "multilabel":
             return (
                 f"multi-label: per-label accuracy ({self.scale} > "
@@ -233,6 +243,7 @@ class _Resolution:
         probe = loss.probe if loss is not None else None
         self.probe = probe if probe is not None and not probe.failed else None
         self.ignore_class = overrides.ignore_class
+        self.skip_empty_rows = False
         if self.ignore_class is None and loss is not None:
             self.ignore_class = loss.ignore_class
         if self.ignore_class is None and self.probe is not None:
@@ -285,6 +296,7 @@ class _Resolution:
             self.labels = "multi_hot"
         self.check_shapes()
         self.check_label_values()
+        self.decide_empty_rows()
         self.check_sequences()
 
     def decide_task(self) -> None:
@@ -731,6 +743,31 @@ class _Resolution:
                     "when it is above 0.5.",
                 )
 
+    def decide_empty_rows(self) -> None:
+        """One-hot rows with no class set (all zero: ``tf.one_hot`` of a "void" label,
+        padded one-hot targets) are left out where the loss provably gives them no
+        weight; Keras's accuracies count each as class 0."""
+        self.skip_empty_rows = False
+        if self.task != "multiclass" or self.labels != "one_hot":
+            return
+        loss = self.facts.loss
+        if self.probe is not None:
+            ignored = self.probe.ignores_empty_rows is True
+        else:
+            # Cross-entropy sums y_true * log(p): an all-zero row adds 0, whatever the
+            # output. Label smoothing gives such a row mass on every class.
+            ignored = (
+                loss is not None
+                and self.loss_name in _LOSSES_BLIND_TO_EMPTY_ROWS
+                and not loss.label_smoothing
+            )
+        if ignored:
+            self.skip_empty_rows = True
+            self.reason(
+                "Label rows with no class set (all zero) are left out: the loss gives them "
+                "no weight (Keras's accuracies count each as class 0)."
+            )
+
     def check_sequences(self) -> None:
         """A sequence output (N, T, C) with no mask counts every position. Image maps
         (N, H, W, C) have no padding, so they get no note."""
@@ -755,6 +792,8 @@ class _Resolution:
         if self.ignore_class is not None:
             self.reason(f"Positions labelled {self.ignore_class} are ignored, as the loss does.")
             return
+        if self.skip_empty_rows:
+            return  # padded one-hot rows are all zero: left out, as the loss does
         self.problem(
             "unmasked_sequence",
             "note",
@@ -776,6 +815,7 @@ class _Resolution:
             labels=self.labels,
             num_classes=self.facts.num_classes,
             ignore_class=self.ignore_class,
+            skip_empty_rows=self.skip_empty_rows,
         )
 
     def alternatives(self) -> tuple[AccuracySpec, ...]:

@@ -31,7 +31,9 @@ _FATAL_PROBLEMS = {"shape_mismatch", "string_labels", "label_form_mismatch"}
 #   non-finite = total - finite, labels out of range = total - the class counts;
 
 # - padding_like: sequence positions in runs of label 0 that reach the start or the
-#   end of their sequence, as padding does (the monitor's padding warning).
+#   end of their sequence, as padding does (the monitor's padding warning);
+# - empty_rows: one-hot label rows with no class set, left out as the loss leaves
+#   them out (``AccuracySpec.skip_empty_rows``); Keras's accuracies count them.
 COUNTS = (
     "correct",
     "total",
@@ -41,6 +43,7 @@ COUNTS = (
     "nonfinite_outputs",
     "invalid_labels",
     "padding_like",
+    "empty_rows",
 )
 
 
@@ -183,6 +186,11 @@ class AccuracyCounting:
             return
         hits = self._hits(spec, y_true, y_pred)
         weights = self._weights(spec, hits, y_true, sample_weight, mask)
+        empty_rows = None
+        if spec.skip_empty_rows and spec.task == "multiclass":
+            with_class = functional.rows_with_a_class(y_true)
+            empty_rows = 1.0 - with_class if weights is None else (1.0 - with_class) * weights
+            weights = with_class if weights is None else weights * with_class
         counted = ops.ones_like(hits) if weights is None else weights
         # One column per count, one row per position: a single sum makes the
         # batch's amounts, and one update adds them all (see ``counters``).
@@ -197,6 +205,8 @@ class AccuracyCounting:
             )
         if self.data_checks:
             columns.update(self._value_checks(spec, y_true, y_pred, hits, weights))
+            if empty_rows is not None:
+                columns["empty_rows"] = empty_rows
         if self.data_checks and self._watches_padding(verdict, mask):
             edges = functional.edge_runs_of_zero(
                 self._label_positions(spec, y_true, len(hits.shape))

@@ -218,3 +218,58 @@ def test_a_fit_that_raises_or_a_predict_leaves_nothing_behind(rng):
     assert "val_true_accuracy" in history.history
     assert model.compiled_metrics is container
     assert set(model.evaluate(x, y1, verbose=0, return_dict=True)) == {"loss", "binary_accuracy"}
+
+
+def _invisible_fit(callbacks, monitor=None):
+    """One fit from the same seed (a model whose 'accuracy' is right); ``monitor`` is
+    None, "first" or "last"."""
+    rng = np.random.default_rng(3)
+    centers = rng.normal(scale=1.2, size=(4, 8))
+    y = rng.integers(0, 4, size=360)
+    x = (centers[y] + rng.normal(scale=1.6, size=(360, 8))).astype("float32")
+    tf_keras.utils.set_random_seed(0)
+    model = tf_keras.Sequential([layers.Input((8,)), layers.Dense(16, activation="relu"),
+                                 layers.Dropout(0.3), layers.Dense(4, activation="softmax")])
+    model.compile(tf_keras.optimizers.Adam(0.05), "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    callbacks = list(callbacks)
+    if monitor == "first":
+        callbacks.insert(0, truacc.TruAccMonitor(summary=False))
+    elif monitor == "last":
+        callbacks.append(truacc.TruAccMonitor(summary=False))
+    tf_keras.utils.set_random_seed(1)
+    history = model.fit(x[:240], y[:240], validation_data=(x[240:], y[240:]), epochs=6,
+                        batch_size=32, shuffle=False, verbose=0, callbacks=callbacks)
+    return model, history
+
+
+@pytest.mark.parametrize("position", ["first", "last"])
+@pytest.mark.parametrize("key", ["val_accuracy", "val_true_accuracy"])
+@pytest.mark.parametrize("name", ["EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau"])
+def test_a_callback_in_mode_auto_decides_as_without_the_monitor(tmp_path, name, key, position):
+    """Issue 20, rule 1 on tf_keras: same weights, keys, epochs and decisions."""
+    def make(monitored, folder):
+        folder.mkdir()
+        if name == "EarlyStopping":
+            return tf_keras.callbacks.EarlyStopping(monitor=monitored, patience=1,
+                                                    restore_best_weights=True)
+        if name == "ModelCheckpoint":
+            return tf_keras.callbacks.ModelCheckpoint(
+                str(folder / "epoch{epoch:02d}.h5"), monitor=monitored, save_best_only=True,
+                save_weights_only=True)
+        return tf_keras.callbacks.ReduceLROnPlateau(monitor=monitored, patience=1, factor=0.5)
+
+    plain_callback = make("val_accuracy", tmp_path / "plain")
+    callback = make(key, tmp_path / "monitored")
+    plain_model, plain = _invisible_fit([plain_callback])
+    model, monitored = _invisible_fit([callback], monitor=position)
+    assert monitored.epoch == plain.epoch
+    for k, values in plain.history.items():
+        assert monitored.history[k] == values, k
+    assert monitored.history["val_true_accuracy"] == pytest.approx(plain.history["val_accuracy"],
+                                                                   abs=1e-7)
+    for a, b in zip(plain_model.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert float(model.optimizer.learning_rate) == float(plain_model.optimizer.learning_rate)
+    assert sorted(p.name for p in (tmp_path / "monitored").iterdir()) == sorted(
+        p.name for p in (tmp_path / "plain").iterdir())
