@@ -13,10 +13,10 @@ import statistics
 from benchmarks import models as M
 from benchmarks.timing import (
     Clock,
+    differences,
     epoch_timer,
     fmt_range,
     fmt_spread,
-    differences,
     interleave,
     ratios,
     spread,

@@ -23,13 +23,13 @@ import weakref
 
 import keras
 
+from keras_truacc import injection
 from keras_truacc.decision.facts import format_shape
 from keras_truacc.decision.keras_choice import judge
 from keras_truacc.decision.resolver import resolve
 from keras_truacc.distributed import is_chief, unsupported_strategy_message
-from keras_truacc.inspection import expected_label_shape, user_metrics_per_output
-from keras_truacc import injection
 from keras_truacc.injection import Slot
+from keras_truacc.inspection import expected_label_shape, user_metrics_per_output
 from keras_truacc.keras2 import is_keras2_object, legacy_keras_requested
 from keras_truacc.messages import (
     AccuracyMismatchWarning,
@@ -38,18 +38,18 @@ from keras_truacc.messages import (
     MonitorDisabledWarning,
     OnceRegistry,
     TruAccWarning,
-    said_for,
     UnmonitoredStepWarning,
+    said_for,
     warn,
 )
 from keras_truacc.metric_reading import read_metric
-from keras_truacc.step_cache import KeptSteps, forget_monitor_steps, kept_steps
 from keras_truacc.model_facts import (
     model_output_facts,
     output_count,
     output_name,
     output_specs,
 )
+from keras_truacc.step_cache import KeptSteps, forget_monitor_steps, kept_steps
 
 TRUE_KEY = "true_accuracy"
 EXACT_KEY = "true_exact_match"

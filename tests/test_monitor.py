@@ -46,15 +46,15 @@ def pitfall_case(rng, name):
     if name == "binary_accuracy on 10 one-hot classes":
         y = keras.utils.to_categorical(z.argmax(-1), 10)
         model = seq(10, "softmax", "binary_crossentropy", ["binary_accuracy"])
-        reference = lambda p, yv: ref.argmax_accuracy(yv, p)
+        reference = lambda p, yv: ref.argmax_accuracy(yv, p)  # noqa: E731
     elif name == "logits with 'accuracy'":
         y = (z[:, 0] > 0.5).astype("float32")[:, None]
         model = seq(1, None, keras.losses.BinaryCrossentropy(from_logits=True), ["accuracy"])
-        reference = lambda p, yv: ref.binary_accuracy(yv, p, 0.0)
+        reference = lambda p, yv: ref.binary_accuracy(yv, p, 0.0)  # noqa: E731
     else:  # multi-label with 'accuracy'
         y = (z[:, :5] > 0.3).astype("float32")
         model = seq(5, "sigmoid", "binary_crossentropy", ["accuracy"])
-        reference = lambda p, yv: ref.per_label_accuracy(yv, p, 0.5)
+        reference = lambda p, yv: ref.per_label_accuracy(yv, p, 0.5)  # noqa: E731
     return model, x, y, reference
 
 

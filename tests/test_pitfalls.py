@@ -79,7 +79,7 @@ def test_case7_regression_asked_for_accuracy(xz):
     x, z = xz
     y = z[:, :1]
     model = model_for(1, None, "mse", ["accuracy"])
-    with warnings.catch_warnings(record=True) as seen:
+    with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         result, _ = run(model, x, y, epochs=1)
         report = truacc.inspect(model)

@@ -27,8 +27,8 @@ import base64
 import fcntl
 import json
 import os
-import select
 import pathlib
+import select
 import shutil
 import socket
 import subprocess
