@@ -48,8 +48,9 @@ def _drop_unit_axis(x, rank):
     return x
 
 
-def binary_hits(y_true, y_pred, decision_threshold):
-    """One yes/no decision per output unit: ``y_pred > threshold`` vs ``y_true > 0.5``.
+def binary_hits(y_true, y_pred, decision_threshold, positive_below=False):
+    """One yes/no decision per output unit: ``y_pred > threshold`` vs ``y_true > 0.5``
+    (``positive_below``: ``y_pred < threshold``, for a distance where small means 1).
 
     Labels 0/1 and hinge labels -1/1 both binarise correctly at 0.5. The unit
     axis of a ``(N, 1)`` output is dropped; other shapes keep theirs.
@@ -59,7 +60,10 @@ def binary_hits(y_true, y_pred, decision_threshold):
     if len(y_pred.shape) >= 2 and y_pred.shape[-1] == 1:
         y_pred = ops.squeeze(y_pred, axis=-1)
     y_true = _drop_unit_axis(y_true, len(y_pred.shape))
-    predicted = ops.greater(y_pred, decision_threshold)
+    if positive_below:
+        predicted = ops.less(y_pred, decision_threshold)
+    else:
+        predicted = ops.greater(y_pred, decision_threshold)
     actual = ops.greater(y_true, 0.5)
     return ops.cast(ops.equal(predicted, actual), "float32")
 
@@ -77,10 +81,11 @@ def argmax_hits(y_true, y_pred, labels):
     return ops.cast(ops.equal(predicted, actual), "float32")
 
 
-def multilabel_hits(y_true, y_pred, decision_threshold, average="per_label"):
+def multilabel_hits(y_true, y_pred, decision_threshold, average="per_label",
+                    positive_below=False):
     """Per row of labels: the share of labels right (``"per_label"``) or 1.0 only
     when every label is right (``"exact_match"``)."""
-    decisions = binary_hits(y_true, y_pred, decision_threshold)
+    decisions = binary_hits(y_true, y_pred, decision_threshold, positive_below)
     if average == "exact_match":
         return ops.min(decisions, axis=-1)
     return ops.mean(decisions, axis=-1)

@@ -87,7 +87,7 @@ def expected_label_shape(facts):
     return shape
 
 
-def inspect(model, y=None, x=None) -> Report:
+def inspect(model, y=None, x=None, sample_weight=None) -> Report:
     """Report on every output of a compiled ``model``.
 
     ``y`` (optional): labels, as given to ``fit`` (an array, or a list/dict for
@@ -98,6 +98,9 @@ def inspect(model, y=None, x=None) -> Report:
     says nothing about its outputs until it is called; with ``x`` the model is
     called once on up to 32 rows (``training=False``) and the outputs' real shapes
     are used. Without either, the report says what it could not see.
+
+    ``sample_weight`` (optional): as given to ``fit``. Per-position weights with
+    zeros leave those positions out (padding weighted 0 needs no mask).
     """
     outputs = []
     shapes = _output_shapes_from_inputs(model, x)
@@ -110,6 +113,8 @@ def inspect(model, y=None, x=None) -> Report:
     for index in range(count):
         shape = shapes[index] if shapes else None
         facts = _facts_for_output(model, index, shape, labels[index])
+        if _has_zero_weighted_positions(sample_weight, index):
+            facts = dataclasses.replace(facts, zero_weighted_positions=True)
         if count > 1:
             facts = dataclasses.replace(
                 facts, output_name=output_name(model, index) or f"output_{index + 1}"
@@ -125,6 +130,23 @@ def inspect(model, y=None, x=None) -> Report:
             )
         outputs.append(OutputReport(index, facts.output_name, verdict, tuple(reports)))
     return Report(tuple(outputs))
+
+
+def _has_zero_weighted_positions(sample_weight, index) -> bool:
+    """Whether the sample weights for output ``index`` weigh some position 0, per
+    position (``(N, T)`` or more axes): padding left out by its weights."""
+    import numpy as np
+
+    if sample_weight is None:
+        return False
+    if isinstance(sample_weight, dict):
+        sample_weight = list(sample_weight.values())
+    if isinstance(sample_weight, (list, tuple)):
+        if not sample_weight:
+            return False
+        sample_weight = sample_weight[index if index < len(sample_weight) else 0]
+    weights = np.asarray(sample_weight)
+    return weights.ndim >= 2 and bool((weights == 0).any())
 
 
 def _facts_for_output(model, index, output_shape, labels):

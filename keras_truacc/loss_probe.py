@@ -146,9 +146,9 @@ def _probe(loss, layout: _Layout) -> LossProbe:
         )
     exclusive, note = _probe_exclusive(call, layout)
     notes.append(note)
-    decision_point = None
+    decision_point, positive_below = None, False
     if exclusive is False and not layout.sparse:
-        decision_point, note = _probe_decision_point(call, layout)
+        decision_point, note, positive_below = _probe_decision_point(call, layout)
         notes.append(note)
     ignored_label, ignored_notes = _probe_ignored_label(call, layout, exclusive)
     notes.extend(ignored_notes)
@@ -162,6 +162,7 @@ def _probe(loss, layout: _Layout) -> LossProbe:
             )
     return LossProbe(
         decision_point=decision_point,
+        positive_below=positive_below,
         exclusive=exclusive,
         ignored_label=ignored_label,
         ignores_empty_rows=empty_rows,
@@ -560,7 +561,9 @@ def _exclusive_unless_rows_are_tied(call, layout, labels, note) -> tuple[bool | 
 # --- Decision point: where do a positive and a negative label cost the same? -------------------
 
 
-def _probe_decision_point(call: _LossCall, layout: _Layout) -> tuple[float | None, str]:
+def _probe_decision_point(call: _LossCall, layout: _Layout) -> tuple[float | None, str, bool]:
+    """The decision point, its note, and whether label 1 lies below it (a loss on a
+    distance, where a small output means label 1, as contrastive losses have it)."""
     shape = (layout.positions, layout.units)
 
     def cost(label: float, value: float) -> float:
@@ -578,30 +581,61 @@ def _probe_decision_point(call: _LossCall, layout: _Layout) -> tuple[float | Non
             grid.append((value, *label_gap(value)))
         except _LossError:  # a loss on probabilities may refuse values outside [0, 1]
             continue
+    below = False
     try:
         point, problem = _crossing(grid, label_gap)
-        if point is not None and point not in _SNAP_POINTS and not _symmetric_about(point, cost):
+        if point is None and _only_rising(grid):
+            # Label 1 costs more as the output grows: it lies below the crossing.
+            below = True
+
+            def mirrored_gap(value):
+                gap, noise = label_gap(value)
+                return -gap, noise
+
+            mirrored = [(value, -gap, noise) for value, gap, noise in grid]
+            point, problem = _crossing(mirrored, mirrored_gap)
+        if (
+            point is not None
+            and point not in _SNAP_POINTS
+            and not _symmetric_about(point, cost, below)
+        ):
             return None, (
                 f"Probing the loss showed that labels 1 and 0 cost the same at output {point:g}, "
                 "but it weighs them unequally (it isn't symmetric there), so the threshold its "
                 "outputs mean is unknown."
-            )
+            ), False
     except _LossError as error:
         point, problem = None, f"failed ({error})"
     if point is None:
-        return None, f"Probing the loss for its decision point {problem}; it is unknown."
-    return point, _decision_point_note(point)
+        return None, f"Probing the loss for its decision point {problem}; it is unknown.", False
+    if below:
+        return point, (
+            f"Probing the loss showed that labels 1 and 0 cost the same at output {point:g}, "
+            "and that label 1 costs less below it (a distance: small means label 1): outputs "
+            f"below {point:g} mean label 1."
+        ), True
+    return point, _decision_point_note(point), False
 
 
-def _symmetric_about(point: float, cost) -> bool:
-    """Label 1 at ``point + t`` costs what label 0 costs at ``point - t``: the loss treats
-    the labels alike, so ``point`` is its decision point and not an artefact of weighting
-    them (class-balanced focal losses cross elsewhere than where they decide)."""
+def _symmetric_about(point: float, cost, below: bool = False) -> bool:
+    """Label 1 at ``point + t`` costs what label 0 costs at ``point - t`` (``below``:
+    at ``point - t`` and ``point + t``): the loss treats the labels alike, so ``point``
+    is its decision point and not an artefact of weighting them (class-balanced focal
+    losses cross elsewhere than where they decide)."""
+    side = -1.0 if below else 1.0
     for offset in _SYMMETRY_OFFSETS:
-        positive, negative = cost(1.0, point + offset), cost(0.0, point - offset)
+        positive, negative = cost(1.0, point + side * offset), cost(0.0, point - side * offset)
         if abs(positive - negative) > _SYMMETRY_TOLERANCE * max(abs(positive), abs(negative)):
             return False
     return True
+
+
+def _only_rising(grid) -> bool:
+    """The label gap (label 1's cost less label 0's) only grows with the output."""
+    pairs = list(zip(grid, grid[1:]))
+    rising = any(b > a + na + nb for (_, a, na), (_, b, nb) in pairs)
+    falling = any(b < a - na - nb for (_, a, na), (_, b, nb) in pairs)
+    return rising and not falling
 
 
 def _crossing(grid, label_gap) -> tuple[float | None, str]:

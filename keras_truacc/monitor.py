@@ -486,6 +486,8 @@ class TruAccMonitor(keras.callbacks.Callback):
         if epoch is not None:
             self._check_empty_pass(logs, "The training data")
         self._check_data()
+        for slot in self._accuracy_slots():  # a guess open until the label rows showed
+            slot.metric.report_settled_guess()
         label = "" if epoch is None else f"epoch {epoch + 1}, "
         for key, true_key, judgement in self._judged_metrics():
             for prefix, split in (("", "train" if epoch is not None else "evaluate"), ("val_", "validation")):
@@ -503,7 +505,8 @@ class TruAccMonitor(keras.callbacks.Callback):
                 if coincidence:
                     warn(
                         f"{label}{split}: '{prefix + key}' reports {reported:.4f} and the true "
-                        f"accuracy is {true:.4f}: they agree only by coincidence, because "
+                        f"accuracy is {true:.4f}: they are within {self.tolerance:g} of each "
+                        "other only by coincidence, because "
                         f"'{prefix + key}' computes the wrong thing and can part from the "
                         f"true figure on other data. Cause: {judgement.cause} "
                         f"Fix: {judgement.fix}",

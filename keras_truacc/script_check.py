@@ -153,7 +153,7 @@ class ScriptCheck:
         number = 1 + sum(1 for c in self.checks if c.call == call)
         label = f"{call} #{number}" + (f" ({place})" if place else "")
         try:
-            report = inspect(model, y=batch.y, x=batch.x)
+            report = inspect(model, y=batch.y, x=batch.x, sample_weight=batch.sample_weight)
         except Exception as error:
             raise CheckFailed(
                 f"{label}: could not inspect model '{model.name}' on the first batch "

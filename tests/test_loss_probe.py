@@ -779,3 +779,24 @@ def test_probe_inside_a_jax_jit_trace_in_a_jax_process():
         exclusive, point, ignored, failed, notes = report["results"][name]
         probe = LossProbe(point, exclusive, ignored, tuple(notes), failed)
         assert_facts_match(probe, reference_facts(name))
+
+
+def _contrastive(y_true, y_pred):
+    """Hadsell et al.'s contrastive loss on a distance, margin 1: label 1 = near."""
+    y_true = ops.cast(y_true, y_pred.dtype)
+    return ops.mean(y_true * ops.square(y_pred)
+                    + (1 - y_true) * ops.square(ops.maximum(1.0 - y_pred, 0.0)), axis=-1)
+
+
+def test_a_loss_on_a_distance_puts_label_1_below_its_decision_point():
+    """Label 1 costs more as the output grows: the decision point is where both
+    labels cost the same (d**2 == (1 - d)**2, d = 0.5), and label 1 lies below it;
+    numpy on the formula agrees at points either side."""
+    probe = probe_loss(_contrastive, (None, 1), (None, 1))
+    assert probe.decision_point == pytest.approx(0.5, abs=1e-3)
+    assert probe.positive_below is True
+    for d in (0.2, 0.4, 0.6, 0.8):
+        label_1, label_0 = d**2, max(1.0 - d, 0.0) ** 2
+        assert (label_1 < label_0) == (d < probe.decision_point)
+    # A loss that rises with the output for label 0 (cross-entropy) is not below.
+    assert probe_loss(keras.losses.BinaryCrossentropy(), (None, 1), (None, 1)).positive_below is False

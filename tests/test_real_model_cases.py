@@ -537,6 +537,13 @@ def test_the_sequence_note_says_what_covers_padding_and_what_its_fix_drops():
     assert len(notes) == 1
     assert "zero sample weights" in notes[0] and "nothing needs fixing" in notes[0]
     assert "drop every position labelled 0" in notes[0]
+    # `truacc check` sees the first batch's weights: zeros on the padding settle it.
+    tokens = np.tile(np.arange(12), (4, 1)) % 7  # id 0 is padding and a real token
+    weights = np.ones((4, 12), "float32")
+    weights[:, 9:] = 0.0
+    verdict = truacc.inspect(model, y=tokens, sample_weight=weights).outputs[0].verdict
+    assert "unmasked_sequence" not in [p.code for p in verdict.problems]
+    assert any("sample weight 0" in r for r in verdict.reasons)
 
 
 def test_the_lost_mask_is_said_once_per_fit_between_all_metrics(rng):

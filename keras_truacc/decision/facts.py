@@ -45,6 +45,9 @@ class LossProbe:
     decision_point: float | None = None
     exclusive: bool | None = None
     ignored_label: int | None = None
+    # Label 1 is the one that costs less BELOW the decision point (a distance, where
+    # label 1 means "near"): outputs below it mean label 1.
+    positive_below: bool = False
     # Rows of one-hot labels with no class set (all zero) leave the loss unchanged.
     ignores_empty_rows: bool | None = None
     notes: tuple[str, ...] = ()
@@ -109,6 +112,9 @@ class OutputFacts:
     # The model's own output carries a mask (``Embedding(mask_zero=True)`` and the like),
     # whether or not the tensor a step hands over still has it (``masked``).
     model_masked: bool = False
+    # Some positions of the sample weights seen are 0 (a weight of 0 says: not a
+    # sample): what they cover is left out, as padding left out by weights is.
+    zero_weighted_positions: bool = False
     has_model: bool = False
     output_name: str | None = None
     extra: dict = field(default_factory=dict, compare=False)

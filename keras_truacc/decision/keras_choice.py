@@ -236,6 +236,14 @@ def _judge_on_multilabel(c, spec, name, fix) -> Judgement:
 
 def _judge_threshold(c, spec, name, fix) -> Judgement:
     t = c.threshold if c.threshold is not None else 0.5
+    if spec.positive_below:
+        return Judgement(
+            False,
+            f"{name} counts outputs above {t:g} as label 1, but the loss makes outputs "
+            f"below {spec.decision_threshold:g} mean label 1 (a distance: small means 1), so "
+            "it counts each decision the wrong way round.",
+            fix,
+        )
     if spec.scale in ("logits", "scores") and t == 0.5 and spec.decision_threshold != 0.5:
         what = (
             "logits (the loss has from_logits=True)"

@@ -29,6 +29,10 @@ TASKS = ("binary", "multiclass", "multilabel", "none")
 PROBABILITY_ACTIVATIONS = {"sigmoid", "softmax", "hard_sigmoid", "log_softmax"}
 RAW_ACTIVATIONS = {"linear", None}
 
+# The fact that settles whether thresholded outputs are logits or probabilities (an
+# argmax needs neither).
+SCALE = "from_logits= (whether the outputs are logits or probabilities)"
+
 # The fact that settles "multi-label or exclusive classes" for units scored one by one.
 ONE_POSITIVE_PER_ROW = (
     "whether every label row holds exactly one positive (exclusive classes: argmax) or "
@@ -64,9 +68,13 @@ class AccuracySpec:
     ignore_class: int | None = None
     # One-hot rows with no class set (all zero) are left out: the loss ignores them.
     skip_empty_rows: bool = False
+    # Outputs below the decision threshold mean label 1 (a distance, "near" = 1).
+    positive_below: bool = False
 
     def describe(self) -> str:
         if self.task == "binary":
+            if self.positive_below:
+                return f"binary accuracy: {self.scale} < {self.decision_threshold:g} means 1"
             return f"binary accuracy: {self.scale} > {self.decision_threshold:g}"
         if self.task == "multiclass":
             labels = {"sparse": "class-index labels", "one_hot": "one-hot labels"}.get(
@@ -85,7 +93,7 @@ class AccuracySpec:
     def keras_metric_line(self) -> str | None:
         """A Keras metric that computes the same figure, for users who want one
         (``None`` where none does: Keras's accuracies can't skip a class)."""
-        if self.ignore_class is not None:
+        if self.ignore_class is not None or self.positive_below:
             return None
         if self.task == "binary" or self.task == "multilabel":
             return f"keras.metrics.BinaryAccuracy(threshold={self.decision_threshold:g})"
@@ -125,6 +133,8 @@ class Verdict:
     # which is meant. ``spec`` is the one used until then.
     alternatives: tuple[AccuracySpec, ...] = ()
     settled_by: str | None = None
+    # Every fact guessed (``guessed`` says whether any was).
+    guesses: tuple[str, ...] = ()
 
     @property
     def task(self) -> str:
@@ -166,8 +176,10 @@ class Verdict:
                 "Some label rows seen hold several positives (or none), so the units are "
                 "independent labels: per-label accuracy."
             )
-        settled = replace(self, spec=spec, alternatives=(), settled_by=None,
-                          reasons=self.reasons + (why,))
+        # An argmax is the same on logits and on probabilities: that guess no longer counts.
+        guesses = tuple(g for g in self.guesses if not (spec.task == "multiclass" and g == SCALE))
+        settled = replace(self, spec=spec, alternatives=(), settled_by=(guesses or (None,))[0],
+                          reasons=self.reasons + (why,), guesses=guesses, guessed=bool(guesses))
         return replace(settled, keras_judgement=judge(self.keras_choice, settled))
 
     @property
@@ -212,7 +224,7 @@ def resolve(facts: OutputFacts, overrides: Overrides | None = None) -> Verdict:
     keras_choice = keras_accuracy_choice(facts.output_shape, facts.label_shape)
     provisional = Verdict(
         spec, keras_choice, None, guessed=state.guessed, facts=facts,
-        alternatives=alternatives, settled_by=state.settled_by,
+        alternatives=alternatives, settled_by=state.settled_by, guesses=tuple(state.guesses),
     )
     return replace(
         provisional,
@@ -232,6 +244,7 @@ class _Resolution:
         self.problems: list[Problem] = []
         self.guessed = False
         self.settled_by: str | None = None
+        self.guesses: list[str] = []
         self.open_on_label_rows = False
         self.task: str | None = None
         self.labels: str | None = None
@@ -244,6 +257,7 @@ class _Resolution:
         self.probe = probe if probe is not None and not probe.failed else None
         self.ignore_class = overrides.ignore_class
         self.skip_empty_rows = False
+        self.positive_below = False
         if self.ignore_class is None and loss is not None:
             self.ignore_class = loss.ignore_class
         if self.ignore_class is None and self.probe is not None:
@@ -264,6 +278,7 @@ class _Resolution:
     def guess(self, settled_by: str) -> None:
         """The verdict rests on a guess; ``settled_by`` names the fact that would settle it."""
         self.guessed = True
+        self.guesses.append(settled_by)
         self.settled_by = self.settled_by or settled_by
 
     def output_desc(self) -> str:
@@ -556,15 +571,22 @@ class _Resolution:
             self.reason("The loss has from_logits=False: outputs are read as probabilities.")
         elif probed_point is not None:
             self.scale = "probabilities" if probed_point == 0.5 else "scores"
+            self.positive_below = bool(self.probe.positive_below)
+            if self.positive_below:
+                self.scale = "scores"
             self.reason(
                 f"Probing the loss showed it decides at {probed_point:g}: outputs are read as "
-                + ("probabilities." if probed_point == 0.5 else "scores decided there.")
+                + (
+                    f"scores (a distance) where below {probed_point:g} means label 1."
+                    if self.positive_below
+                    else "probabilities." if probed_point == 0.5 else "scores decided there."
+                )
             )
         elif loss is not None and loss.from_logits:
             # A loss Keras doesn't ship whose own config says from_logits=True, and
             # probing found no single decision point (it weighs the classes unequally).
             self.scale = "logits"
-            self.guess("from_logits= (whether the outputs are logits or probabilities)")
+            self.guess(SCALE)
             self.reason(
                 f"The loss {loss.name.removeprefix('custom:')} has from_logits=True in its "
                 "config: outputs were read as logits, decided at 0. Pass from_logits= to "
@@ -572,7 +594,7 @@ class _Resolution:
             )
         elif f.output_range is not None:
             low, high = f.output_range
-            self.guess("from_logits= (whether the outputs are logits or probabilities)")
+            self.guess(SCALE)
             if low < 0.0 or high > 1.0:
                 self.scale = "logits"
                 self.reason(
@@ -587,7 +609,7 @@ class _Resolution:
                 )
         else:
             self.scale = "probabilities"
-            self.guess("from_logits= (whether the outputs are logits or probabilities)")
+            self.guess(SCALE)
             self.reason(
                 "Nothing says whether outputs are logits; they were read as probabilities. "
                 "Pass from_logits= to be sure."
@@ -794,6 +816,12 @@ class _Resolution:
             return
         if self.skip_empty_rows:
             return  # padded one-hot rows are all zero: left out, as the loss does
+        if f.zero_weighted_positions:
+            self.reason(
+                "Positions of sample weight 0 are left out (a weight of 0 says: not a "
+                "sample), so padding weighted 0 is not counted."
+            )
+            return
         self.problem(
             "unmasked_sequence",
             "note",
@@ -816,6 +844,7 @@ class _Resolution:
             num_classes=self.facts.num_classes,
             ignore_class=self.ignore_class,
             skip_empty_rows=self.skip_empty_rows,
+            positive_below=self.positive_below,
         )
 
     def alternatives(self) -> tuple[AccuracySpec, ...]:

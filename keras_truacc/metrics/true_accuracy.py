@@ -160,19 +160,34 @@ class AccuracyCounting:
         for problem in verdict.problems:
             if problem.severity != "note" and self._said(problem.code):
                 warn(f"truacc ({self.name}): {problem.message}", TruAccWarning)
-        if verdict.guessed and self._said("guessed"):
-            guesses = " ".join(r for r in verdict.reasons if "uess" in r or "Nothing says" in r)
-            where = (
-                "the model's facts don't settle which accuracy is meant"
-                if self._binding is not None
-                else "no model was found for this metric"
-            )
-            settle = f" What would settle it: {verdict.settled_by}." if verdict.settled_by else ""
-            warn(
-                f"truacc ({self.name}): {where}, so it guessed: "
-                f"{guesses or verdict.spec.describe()}{settle}",
-                GuessWarning,
-            )
+        # A verdict open on what the label rows show is said once they have shown it
+        # (``report_settled_guess``): the argmax they may settle on guesses nothing.
+        if verdict.guessed and not verdict.settles_by_label_rows and self._said("guessed"):
+            self._say_guess(verdict)
+
+    def report_settled_guess(self) -> None:
+        """Say the guess a verdict settled by the label rows still rests on (the
+        monitor calls this once a pass has counted label rows)."""
+        verdict = self.verdict
+        if verdict is None or not verdict.settles_by_label_rows:
+            return
+        settled = self.settled_verdict()
+        if settled is not verdict and settled.guessed and self._said("guessed"):
+            self._say_guess(settled)
+
+    def _say_guess(self, verdict: Verdict) -> None:
+        guesses = " ".join(r for r in verdict.reasons if "uess" in r or "Nothing says" in r)
+        where = (
+            "the model's facts don't settle which accuracy is meant"
+            if self._binding is not None
+            else "no model was found for this metric"
+        )
+        settle = f" What would settle it: {verdict.settled_by}." if verdict.settled_by else ""
+        warn(
+            f"truacc ({self.name}): {where}, so it guessed: "
+            f"{guesses or verdict.spec.describe()}{settle}",
+            GuessWarning,
+        )
 
     # -- the metric ----------------------------------------------------------
     def update_state(self, y_true, y_pred, sample_weight=None):
@@ -185,12 +200,7 @@ class AccuracyCounting:
         if spec.task == "none":
             return
         hits = self._hits(spec, y_true, y_pred)
-        weights = self._weights(spec, hits, y_true, sample_weight, mask)
-        empty_rows = None
-        if spec.skip_empty_rows and spec.task == "multiclass":
-            with_class = functional.rows_with_a_class(y_true)
-            empty_rows = 1.0 - with_class if weights is None else (1.0 - with_class) * weights
-            weights = with_class if weights is None else weights * with_class
+        weights, empty_rows = self._weights(spec, hits, y_true, sample_weight, mask)
         counted = ops.ones_like(hits) if weights is None else weights
         # One column per count, one row per position: a single sum makes the
         # batch's amounts, and one update adds them all (see ``counters``).
@@ -241,9 +251,11 @@ class AccuracyCounting:
             return functional.argmax_hits(y_true, y_pred, labels)
         if spec.task == "multilabel":
             return functional.multilabel_hits(
-                y_true, y_pred, spec.decision_threshold, self.average
+                y_true, y_pred, spec.decision_threshold, self.average, spec.positive_below
             )
-        return functional.binary_hits(y_true, y_pred, spec.decision_threshold)
+        return functional.binary_hits(
+            y_true, y_pred, spec.decision_threshold, spec.positive_below
+        )
 
     def _label_positions(self, spec, y_true, rank):
         """Class indices per position (``rank`` axes, as the hits have): the labels
@@ -254,8 +266,10 @@ class AccuracyCounting:
         return ops.cast(ops.argmax(ops.cast(y_true, "float32"), axis=-1), "int32")
 
     def _weights(self, spec, hits, y_true, sample_weight, mask):
-        """Per-position weights from sample weights, the mask and an ignored class,
-        or ``None`` when nothing weights (every position counts once)."""
+        """Per-position weights from sample weights, the mask, an ignored class and
+        label rows with no class set, or ``None`` when nothing weights (every
+        position counts once); and, where such rows are left out, the weight each
+        would have had (``None`` otherwise: the ``empty_rows`` count)."""
         weights = None
         for extra in (sample_weight, mask):
             if extra is None:
@@ -266,7 +280,12 @@ class AccuracyCounting:
             labels = self._label_positions(spec, y_true, len(hits.shape))
             kept = ops.cast(ops.not_equal(labels, spec.ignore_class), "float32")
             weights = kept if weights is None else weights * kept
-        return weights
+        empty_rows = None
+        if spec.skip_empty_rows and spec.task == "multiclass":
+            with_class = functional.rows_with_a_class(y_true)
+            empty_rows = 1.0 - with_class if weights is None else weights * (1.0 - with_class)
+            weights = with_class if weights is None else weights * with_class
+        return weights, empty_rows
 
     def _watches_padding(self, verdict, mask) -> bool:
         """Sequences (N, T, C) of classes with nothing that excludes padding."""
