@@ -8,11 +8,13 @@ metrics equal it too (a check of the reference), every warning that fired is
 expected, every required warning fired (exactly once where said), and
 ``truacc.inspect(model).wrong`` names exactly the wrong metrics.
 
-On TensorFlow each case runs in-process; all cases also run on JAX in one
-subprocess (``KERAS_BACKEND=jax python -m tests.corpus.harness --json``), one
-test per case reading its result, so every failing case shows.
+On TensorFlow each case runs in-process; all cases also run on JAX, in two
+subprocesses of half the cases each (``KERAS_BACKEND=jax python -m
+tests.corpus.harness --json CASE ...``), one test per case reading its result,
+so every failing case shows.
 """
 
+import functools
 import importlib.util
 import json
 import os
@@ -27,7 +29,10 @@ from tests.corpus import harness
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = harness.case_names()
-JAX_TIMEOUT = 420  # seconds; the whole corpus takes 1-1.5 minutes on JAX
+# The JAX run is split in halves, one subprocess each, which xdist runs side by side
+# (one xdist group per half: each half's subprocess serves all its cases).
+HALVES = 2
+JAX_TIMEOUT = 1200  # seconds per half; the whole corpus takes about 6 minutes on JAX
 
 
 def _report(case, result, failures) -> str:
@@ -43,7 +48,7 @@ def _report(case, result, failures) -> str:
 
 
 def test_corpus_is_big_enough():
-    assert len(CASES) >= 14, CASES
+    assert len(CASES) >= 40, CASES
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -53,18 +58,16 @@ def test_case_in_process(case):
     assert not failures, _report(case, result, failures)
 
 
-@pytest.fixture(scope="module")
-def jax_results():
-    """Run every case on JAX in one subprocess; killed on timeout or any error."""
-    if importlib.util.find_spec("jax") is None:
-        pytest.skip("jax is not installed")
+@functools.lru_cache(maxsize=None)
+def jax_results(half: int):
+    """Run one half of the cases on JAX in one subprocess; killed on timeout or any error."""
     env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3")
     # The corpus is compile-bound (tiny models, a few steps each): XLA's cheapest
     # code generation cuts the run by about a quarter; the figures are the same
     # up to float rounding, and each case's reference comes from the same process.
     env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_backend_optimization_level=0").strip()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.corpus.harness", "--json"],
+        [sys.executable, "-m", "tests.corpus.harness", "--json", *CASES[half::HALVES]],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )
@@ -87,11 +90,16 @@ def jax_results():
 
 
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="started from the TensorFlow run only")
-@pytest.mark.xdist_group("jax_corpus")  # one worker, so one JAX subprocess serves them all
-@pytest.mark.parametrize("case", CASES)
-def test_case_on_jax(jax_results, case):
-    assert "error" not in jax_results, "the JAX corpus run failed: " + jax_results.get("error", "")
-    result = jax_results["results"].get(case)
+@pytest.mark.parametrize("case", [
+    pytest.param(case, marks=pytest.mark.xdist_group(f"jax_corpus_{index % HALVES}"))
+    for index, case in enumerate(CASES)
+])
+def test_case_on_jax(case):
+    if importlib.util.find_spec("jax") is None:
+        pytest.skip("jax is not installed")
+    results = jax_results(CASES.index(case) % HALVES)
+    assert "error" not in results, "the JAX corpus run failed: " + results.get("error", "")
+    result = results["results"].get(case)
     assert result is not None, f"{case} did not run on JAX"
     assert result["backend"] == "jax"
     failures = harness.check(case, result)

@@ -34,7 +34,7 @@ def test_tf_keras_suite():
     pytest.importorskip("tf_keras")
     code, output = run(
         ["-m", "pytest", "tests/keras2", "keras_truacc/keras2", "--doctest-modules",
-         "-q", "-p", "no:cacheprovider", "-o", "addopts=", "-W",
+         "-q", "-p", "no:cacheprovider", "-p", "no:benchmark", "-o", "addopts=", "-W",
          "ignore::DeprecationWarning"],
         {"TF_USE_LEGACY_KERAS": "1", "KERAS_BACKEND": "tensorflow",
          "TF_CPP_MIN_LOG_LEVEL": "3"},
