@@ -134,6 +134,8 @@ class TruAccMonitor(keras.callbacks.Callback):
         self.mismatches: list[Mismatch] = []
         self.history: list[dict] = []
         self.notes: list[str] = []
+        # Compiled Keras accuracies seen counting label rows with no class set.
+        self._counting_empty_rows: set[str] = set()
         self._wrapper = None
         self._attached_by = None
         self._steps = None  # a weak reference to this call's ``_OwnSteps``
@@ -189,6 +191,7 @@ class TruAccMonitor(keras.callbacks.Callback):
     # -- Keras hooks, each guarded: the monitor never breaks training --------
     def on_train_begin(self, logs=None):
         self.mismatches, self.history, self.notes = [], [], []
+        self._counting_empty_rows = set()
         if self._attached_by == "pending":
             self._attached_by = "fit"
             return
@@ -652,6 +655,7 @@ class TruAccMonitor(keras.callbacks.Callback):
         if not keys:
             self.notes.append(said)
             return
+        self._counting_empty_rows.update(keys)
         warn(
             f"{said} Keras's {', '.join(repr(k) for k in keys)} count each of them as class "
             "0. Fix, for Keras's figures to leave them out too: give those rows sample "
@@ -739,6 +743,8 @@ class TruAccMonitor(keras.callbacks.Callback):
                     if true_key != slot.log_key or logs.get(split + key) is None:
                         continue
                     mark = {False: "WRONG", True: "ok", None: "can't tell"}[judgement.correct]
+                    if key in self._counting_empty_rows:
+                        mark = "WRONG: counts label rows with no class set as class 0"
                     lines.append(f"    {split + key:<26} {float(logs[split + key]):.4f}   {mark}")
         causes = {m.cause: m.fix for m in self.mismatches}
         for cause, fix in causes.items():

@@ -415,7 +415,9 @@ def test_one_hot_rows_with_no_class_are_left_out_as_the_loss_leaves_them_out(rng
     model = keras.Sequential([keras.Input((t, 4)), keras.layers.LSTM(16, return_sequences=True),
                               keras.layers.Dense(classes, activation="softmax")])
     model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
-    logs, warned = fit(model, x[:240], y[:240], validation_data=(x[240:], y[240:]))
+    monitor = truacc.TruAccMonitor(summary=False)
+    logs, warned = fit(model, x[:240], y[:240], monitor=monitor,
+                       validation_data=(x[240:], y[240:]))
     p = model.predict(x[240:], verbose=0)
     truth = ref.argmax_accuracy(y[240:], p, valid=real[240:])
     assert logs["val_true_accuracy"] == pytest.approx(truth, abs=1e-6)
@@ -428,6 +430,9 @@ def test_one_hot_rows_with_no_class_are_left_out_as_the_loss_leaves_them_out(rng
     assert not [m for m in said if "as padding does" in m], said
     report = truacc.inspect(model)
     assert "no class set" in " ".join(report.outputs[0].verdict.reasons)
+    summary = monitor.summary_text({"val_accuracy": logs["val_accuracy"],
+                                    "val_true_accuracy": logs["val_true_accuracy"]})
+    assert "WRONG: counts label rows with no class set" in summary, summary
 
 
 def test_a_loss_with_label_smoothing_counts_rows_with_no_class(rng):
