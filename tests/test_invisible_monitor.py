@@ -157,3 +157,25 @@ def test_the_other_built_in_callbacks_see_what_they_saw_without_the_monitor(
     assert [{k: r[k] for k in plain_rows[0]} for r in rows] == plain_rows
     assert "val_true_accuracy" in rows[0]
     assert os.listdir(tmp_path / "monitored_tb") == os.listdir(tmp_path / "plain_tb")
+
+
+def test_a_per_output_key_of_ours_has_its_direction_too():
+    """Two outputs: the monitor's per-output key (``val_cls_true_accuracy``) is found
+    by ``mode="auto"`` and maximised, as Keras's accuracies are."""
+    x, y, (x_val, y_val) = _data()
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((FEATURES,))
+    hidden = keras.layers.Dense(16, activation="relu")(inputs)
+    outputs = {"cls": keras.layers.Dense(CLASSES, activation="softmax", name="cls")(hidden),
+               "reg": keras.layers.Dense(1, name="reg")(hidden)}
+    model = keras.Model(inputs, outputs)
+    model.compile(keras.optimizers.Adam(0.05),
+                  loss={"cls": "sparse_categorical_crossentropy", "reg": "mse"})
+    stop = keras.callbacks.EarlyStopping(monitor="val_cls_true_accuracy", patience=1)
+    history = model.fit(x, {"cls": y, "reg": x[:, :1]}, epochs=EPOCHS, verbose=0,
+                        validation_data=(x_val, {"cls": y_val, "reg": x_val[:, :1]}),
+                        callbacks=[truacc.TruAccMonitor(summary=False), stop])
+    values = history.history["val_cls_true_accuracy"]
+    assert stop.best == pytest.approx(max(values))
+    probs = model.predict(x_val, verbose=0)["cls"]
+    assert values[-1] == pytest.approx(float(np.mean(probs.argmax(-1) == y_val)), abs=1e-6)
