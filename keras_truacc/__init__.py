@@ -37,21 +37,21 @@ _HOMES = {
     "DataWarning": "keras_truacc.messages",
     "GuessWarning": "keras_truacc.messages",
     "MonitorDisabledWarning": "keras_truacc.messages",
-    "TruAccMonitor": "keras_truacc.monitor",
+    "TruAccMonitor": "keras_truacc.monitor.callback",
     "TruAccWarning": "keras_truacc.messages",
     "TrueAccuracy": "keras_truacc.metrics",
     "UnmonitoredStepWarning": "keras_truacc.messages",
-    "auto": "keras_truacc.metrics",
+    "auto": "keras_truacc.auto_metric",
     "autolog": "keras_truacc.autologging",
-    "inspect": "keras_truacc.inspection",
+    "inspect": "keras_truacc.reading.inspection",
     "plot_history": "keras_truacc.plot",
     "resolve": "keras_truacc.decision",
 }
 
 if TYPE_CHECKING:  # what IDEs and type checkers read; _load() binds the same names
+    from keras_truacc.auto_metric import auto
     from keras_truacc.autologging import autolog
     from keras_truacc.decision import resolve
-    from keras_truacc.inspection import inspect
     from keras_truacc.messages import (
         AccuracyMismatchWarning,
         BaselineWarning,
@@ -61,9 +61,10 @@ if TYPE_CHECKING:  # what IDEs and type checkers read; _load() binds the same na
         TruAccWarning,
         UnmonitoredStepWarning,
     )
-    from keras_truacc.metrics import TrueAccuracy, auto
-    from keras_truacc.monitor import TruAccMonitor
+    from keras_truacc.metrics import TrueAccuracy
+    from keras_truacc.monitor.callback import TruAccMonitor
     from keras_truacc.plot import plot_history
+    from keras_truacc.reading.inspection import inspect
 
 
 def _load():
@@ -72,7 +73,7 @@ def _load():
 
     for name, home in _HOMES.items():
         globals()[name] = getattr(importlib.import_module(home), name)
-    from keras_truacc.keras2 import legacy_keras_requested
+    from keras_truacc.which_keras import legacy_keras_requested
 
     if legacy_keras_requested():  # tf.keras is tf_keras: register our metrics with it too
         try:

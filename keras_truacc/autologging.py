@@ -14,7 +14,7 @@ import threading
 
 import keras
 
-from keras_truacc.monitor import TruAccMonitor
+from keras_truacc.monitor.callback import TruAccMonitor
 
 _MISSING = object()
 

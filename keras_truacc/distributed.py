@@ -28,7 +28,7 @@ import json
 import os
 import sys
 
-from keras_truacc.keras2 import is_keras2_object
+from keras_truacc.which_keras import is_keras2_object
 
 ISSUE_MWMS = "https://github.com/keras-team/keras/issues/20585"
 

@@ -12,7 +12,7 @@ import pytest
 
 import keras_truacc as truacc
 from keras_truacc.cli import main as cli_main
-from keras_truacc.script_check import first_batch
+from keras_truacc.cli.script_check import first_batch
 from tests.cli_fixtures.processes import run_all
 from tests.cli_fixtures.processes import truacc as cli
 

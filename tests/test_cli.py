@@ -14,7 +14,7 @@ import keras
 import pytest
 
 import keras_truacc
-from keras_truacc import cli
+from keras_truacc.cli import command as cli
 from tests.cli_fixtures.processes import run_all, truacc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,7 +127,7 @@ def test_argument_errors_are_one_usage_and_one_error_line(tmp_path, args, messag
 
 
 def test_demo_case_choices_match_the_demo():
-    from keras_truacc import demo
+    from keras_truacc.cli import demo
 
     expected = set(cli.DEMO_CASES) if "tuner" in demo.CASES else set(cli.DEMO_CASES) - {"tuner"}
     assert set(demo.CASES) == expected

@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from keras_truacc.demo import DEFAULT_EPOCHS, TUNER_TRIALS, run_demo
+from keras_truacc.cli.demo import DEFAULT_EPOCHS, TUNER_TRIALS, run_demo
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -38,7 +38,7 @@ TRAIN = textwrap.dedent("""
     import json, os, sys
     import keras
     import keras_truacc as truacc
-    from keras_truacc.demo import digits_flat_split
+    from keras_truacc.cli.demo import digits_flat_split
 
     (x, y), (x_val, y_val) = digits_flat_split()
     keras.utils.set_random_seed(0)
@@ -148,7 +148,7 @@ def test_tuner_needs_an_objective_with_a_direction():
     needs("keras_tuner", "keras-tuner")
     import keras_tuner
 
-    from keras_truacc.demo import build_seed_mlp
+    from keras_truacc.cli.demo import build_seed_mlp
 
     with pytest.raises(ValueError, match="Could not infer optimization direction"):
         keras_tuner.RandomSearch(build_seed_mlp, objective="val_true_accuracy")

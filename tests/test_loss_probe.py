@@ -22,7 +22,7 @@ import pytest
 from keras import ops
 
 from keras_truacc.decision.facts import LossProbe
-from keras_truacc.loss_probe import probe_loss
+from keras_truacc.reading.loss_probe import probe_loss
 from tests.corpus.ner_transformers import CustomNonPaddingTokenLoss  # keras-io NER loss
 
 EPS = 1e-7  # keras.backend.epsilon(): Keras clips probabilities to [EPS, 1 - EPS]

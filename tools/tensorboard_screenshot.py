@@ -1,6 +1,6 @@
 """Screenshot TensorBoard's Custom Scalars tab after a short real fit with the monitor.
 
-Trains the ``seed`` demo case (``keras_truacc.demo.build_case("seed")``: a small
+Trains the ``seed`` demo case (``keras_truacc.cli.demo.build_case("seed")``: a small
 CNN on scikit-learn's digits, softmax + ``binary_crossentropy`` +
 ``binary_accuracy``) with ``TruAccMonitor(log_dir=...)`` beside Keras's own
 ``TensorBoard`` callback, starts TensorBoard on 127.0.0.1, opens the Custom
@@ -49,7 +49,7 @@ def train(log_dir, epochs):
     import keras
 
     import keras_truacc as truacc
-    from keras_truacc.demo import build_case
+    from keras_truacc.cli.demo import build_case
 
     keras.utils.set_random_seed(0)
     setup = build_case("seed")[0]  # binary_crossentropy + binary_accuracy on a softmax

@@ -1,6 +1,6 @@
 """Facts about one model output: plain values, no Keras.
 
-The Keras glue (``keras_truacc.model_facts``) gathers these from a model; tests
+The Keras glue (``keras_truacc.reading.model_facts``) gathers these from a model; tests
 build them by hand.
 
 >>> from keras_truacc.decision.facts import LossFacts, OutputFacts
@@ -24,7 +24,7 @@ Shape = tuple  # of int | None
 class LossProbe:
     """What a custom loss was seen to do when called on small probe tensors.
 
-    Found by ``keras_truacc.loss_probe.probe_loss`` (Keras glue); each field is
+    Found by ``keras_truacc.reading.loss_probe.probe_loss`` (Keras glue); each field is
     ``None`` when the probe could not tell.
 
     - ``decision_point``: the output value at which the loss of a positive label

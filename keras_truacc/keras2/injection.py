@@ -17,7 +17,7 @@ are set, and set back.
 
 from __future__ import annotations
 
-from keras_truacc.injection import Slot, SlotUpdates
+from keras_truacc.metrics.slots import Slot, SlotUpdates
 
 __all__ = ["Slot", "attach", "compiled_metrics", "detach", "metric_classes", "set_step_functions",
            "step_functions"]

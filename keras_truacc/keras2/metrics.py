@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_truacc.keras2 import require_tf_keras
 from keras_truacc.metrics.baseline import BaselineFromCounts
 from keras_truacc.metrics.true_accuracy import AccuracyCounting
+from keras_truacc.which_keras import require_tf_keras
 
 tf_keras = require_tf_keras()
 

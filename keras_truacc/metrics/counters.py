@@ -30,7 +30,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_truacc.functional import to_numpy
+from keras_truacc.reading.tensors import to_numpy
 
 CARRY_UNIT = float(2**20)
 _TINY_WHOLE = 1e-30  # below any real count or sum of sample weights

@@ -8,14 +8,15 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_truacc import functional
-from keras_truacc.binding import Binding, find_binding
 from keras_truacc.decision.facts import OutputFacts
 from keras_truacc.decision.label_values import describe_labels
 from keras_truacc.decision.resolver import AccuracySpec, Overrides, Verdict, resolve
 from keras_truacc.messages import GuessWarning, OnceRegistry, TruAccWarning, said_for, warn
+from keras_truacc.metrics import functional
 from keras_truacc.metrics.counters import ExactCounts
-from keras_truacc.model_facts import keras_mask_of, model_output_facts
+from keras_truacc.reading.binding import Binding, find_binding
+from keras_truacc.reading.model_facts import keras_mask_of, model_output_facts
+from keras_truacc.reading.tensors import to_numpy
 
 # Problems that make any accuracy meaningless for this batch shape: raised at
 # trace time, before Keras fails deep inside its own code.
@@ -507,7 +508,7 @@ def _dtype_name(x) -> str:
 def _concrete(x):
     """A numpy copy of ``x`` when it holds values (eager), else ``None``."""
     try:
-        return functional.to_numpy(x)
+        return to_numpy(x)
     except Exception:
         return None
 

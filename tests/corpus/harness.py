@@ -294,7 +294,8 @@ def main(argv=None) -> int:
     results = run(args.cases or None)
     total = round(time.perf_counter() - start, 1)
     if args.json:
-        sys.stdout.write(JSON_MARK + json.dumps({"seconds": total, "results": results}) + "\n")
+        # On a line of its own: a case may leave a line unfinished (a callback that prints).
+        sys.stdout.write("\n" + JSON_MARK + json.dumps({"seconds": total, "results": results}) + "\n")
     else:
         print(table(results))
         failed = [r["case"] for r in results if r["failures"]]

@@ -11,7 +11,7 @@ import tf_keras
 
 import keras_truacc as truacc
 from keras_truacc.keras2.injection import compile_record
-from keras_truacc.step_cache import kept_steps
+from keras_truacc.monitor.step_cache import kept_steps
 
 sys.path.insert(0, __file__.rsplit("/keras2/", 1)[0])
 import reference  # noqa: E402

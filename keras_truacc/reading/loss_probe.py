@@ -41,7 +41,7 @@ import keras
 import numpy as np
 
 from keras_truacc.decision.facts import LossProbe, format_shape
-from keras_truacc.functional import to_numpy
+from keras_truacc.reading.tensors import to_numpy
 
 _BATCH_SIZE = 3  # stands in for the batch axis
 _INNER_SIZE = 4  # stands in for an unknown (or too large) time or space axis

@@ -127,7 +127,7 @@ def _loader_for(version: str | None):
     import keras
 
     if version and version.startswith("2."):
-        from keras_truacc.keras2 import require_tf_keras
+        from keras_truacc.which_keras import require_tf_keras
 
         try:
             tf_keras = require_tf_keras()

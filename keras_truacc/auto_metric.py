@@ -24,7 +24,7 @@ def auto(name: str = "accuracy", **overrides):
     With ``TF_USE_LEGACY_KERAS`` set (TensorFlow's switch to tf_keras, Keras 2),
     the metric is a tf_keras one: ``keras_truacc.keras2.metrics.TrueAccuracy``.
     """
-    from keras_truacc.keras2 import legacy_keras_requested
+    from keras_truacc.which_keras import legacy_keras_requested
 
     if legacy_keras_requested():
         from keras_truacc.keras2.metrics import auto as keras2_auto

@@ -14,15 +14,15 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from keras_truacc.binding import compiled_metrics_of, metric_slots
 from keras_truacc.decision.facts import format_shape
 from keras_truacc.decision.keras_choice import Judgement, MetricComputation, judge
 from keras_truacc.decision.label_values import describe_labels
 from keras_truacc.decision.losses import meaning_of
 from keras_truacc.decision.resolver import Verdict, resolve
-from keras_truacc.keras2 import is_keras2_object
-from keras_truacc.metric_reading import read_metric
-from keras_truacc.model_facts import model_output_facts, output_count, output_name
+from keras_truacc.reading.binding import compiled_metrics_of, metric_slots
+from keras_truacc.reading.metric_reading import read_metric
+from keras_truacc.reading.model_facts import model_output_facts, output_count, output_name
+from keras_truacc.which_keras import is_keras2_object
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import keras
 
 from keras_truacc.decision.facts import LossFacts, LossProbe, OutputFacts
 from keras_truacc.decision.losses import canonical_loss_name
-from keras_truacc.keras2 import is_keras2_object
+from keras_truacc.which_keras import is_keras2_object
 
 # Layers that change only the shape of what passes through: the activation that
 # matters sits behind them.
@@ -270,7 +270,7 @@ def _symbolic_output_masked(model, index: int) -> bool:
 
 def _probe(loss, output_shape, label_shape) -> LossProbe:
     try:
-        from keras_truacc.loss_probe import probe_loss
+        from keras_truacc.reading.loss_probe import probe_loss
 
         return probe_loss(loss, output_shape, label_shape)
     except Exception as error:  # probing must never take a fit down

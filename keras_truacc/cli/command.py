@@ -19,7 +19,7 @@ import os
 import re
 import sys
 
-# keras_truacc.demo.CASES, written out: importing demo.py imports Keras.
+# keras_truacc.cli.demo.CASES, written out: importing demo.py imports Keras.
 DEMO_CASES = ("seed", "logits", "multilabel", "padded", "imbalance", "tuner")
 EXIT_RIGHT, EXIT_WRONG, EXIT_UNUSABLE = 0, 1, 2
 
@@ -142,7 +142,7 @@ def main(argv=None) -> int:
 
 def _demo(args, parser, debug) -> int:
     prepare_backend(debug)
-    from keras_truacc import demo
+    from keras_truacc.cli import demo
 
     if args.case not in demo.CASES:
         parser.error(f"--case {args.case!r} is not in this version's demo "
@@ -178,8 +178,8 @@ def _inspect(args, parser, debug) -> int:
 
 def _inspect_one(path, args, debug):
     """``(exit code, JSON entry, text report or None)`` for one path."""
-    from keras_truacc.model_files import UnusableModel, load, unusable_reason
-    from keras_truacc.report_json import report_as_dict
+    from keras_truacc.cli.model_files import UnusableModel, load, unusable_reason
+    from keras_truacc.cli.report_json import report_as_dict
 
     entry = {"path": path, "exit_code": EXIT_UNUSABLE, "ok": False, "error": None, "note": None,
              "outputs": [], "metrics": []}
@@ -193,7 +193,7 @@ def _inspect_one(path, args, debug):
             import keras
 
             import keras_truacc
-            from keras_truacc.inspection import inspect
+            from keras_truacc.reading.inspection import inspect
 
             keras_truacc._load()  # registers truacc's classes: saved models that use them load
             keras.utils.clear_session()
@@ -218,7 +218,7 @@ def _inspect_one(path, args, debug):
 
 
 def _check(args, parser, debug) -> int:
-    from keras_truacc.script_runner import UnusableScript, check_path
+    from keras_truacc.cli.script_runner import UnusableScript, check_path
 
     scripts = [args.script, *args.script_args] if args.files else [args.script]
     for script in scripts:
@@ -234,7 +234,7 @@ def _check(args, parser, debug) -> int:
     import keras_truacc
 
     keras_truacc._load()
-    from keras_truacc.script_check import check_script
+    from keras_truacc.cli.script_check import check_script
 
     return check_script(args.script, args.script_args, debug=debug)
 
@@ -244,7 +244,7 @@ def _check_each(scripts, debug) -> int:
     change Keras's global state); the exit code is the worst."""
     import subprocess
 
-    from keras_truacc.script_runner import UnusableScript, check_path
+    from keras_truacc.cli.script_runner import UnusableScript, check_path
 
     worst = EXIT_RIGHT
     for script in scripts:
@@ -261,7 +261,7 @@ def _check_each(scripts, debug) -> int:
 
 
 def _run(args, parser, debug) -> int:
-    from keras_truacc.script_runner import UnusableScript, check_path, print_user_traceback
+    from keras_truacc.cli.script_runner import UnusableScript, check_path, print_user_traceback
 
     try:
         check_path(args.script)
@@ -273,7 +273,7 @@ def _run(args, parser, debug) -> int:
 
     keras_truacc._load()
     from keras_truacc.autologging import autolog
-    from keras_truacc.script_runner import run_user_code
+    from keras_truacc.cli.script_runner import run_user_code
 
     name = os.path.basename(args.script)
 
@@ -408,7 +408,7 @@ def _json_default(value):
 
 
 def _one_line(error: BaseException) -> str:
-    from keras_truacc.script_runner import one_line
+    from keras_truacc.cli.script_runner import one_line
 
     return one_line(error)
 

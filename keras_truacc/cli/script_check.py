@@ -26,8 +26,7 @@ import keras
 import numpy as np
 
 from keras_truacc.autologging import ModelPatch, autolog, autolog_enabled
-from keras_truacc.inspection import Report, inspect
-from keras_truacc.script_runner import (
+from keras_truacc.cli.script_runner import (
     UnusableScript,
     caller_place,
     one_line,
@@ -35,6 +34,7 @@ from keras_truacc.script_runner import (
     run_user_code,
     where,
 )
+from keras_truacc.reading.inspection import Report, inspect
 
 EXIT_RIGHT, EXIT_WRONG, EXIT_UNCHECKED = 0, 1, 2
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import keras
 
-from keras_truacc.keras2 import is_keras2_object
+from keras_truacc.which_keras import is_keras2_object
 
 _MAX_FRAMES = 64
 
@@ -35,7 +35,7 @@ def compiled_metrics_of(model):
     """The model's ``CompileMetrics`` (unwrapped if the monitor wrapped it);
     a tf_keras model's ``MetricsContainer``."""
     if is_keras2_object(model):
-        from keras_truacc.keras2.compiled_metrics import compiled_metrics_of as of_keras2
+        from keras_truacc.reading.keras2_compiled_metrics import compiled_metrics_of as of_keras2
 
         return of_keras2(model)
     cm = getattr(model, "_compile_metrics", None)
@@ -48,7 +48,7 @@ def metric_slots(model):
     Empty until Keras has built its compiled metrics (first batch or symbolic build).
     """
     if is_keras2_object(model):
-        from keras_truacc.keras2.compiled_metrics import metric_slots as keras2_slots
+        from keras_truacc.reading.keras2_compiled_metrics import metric_slots as keras2_slots
 
         yield from keras2_slots(model)
         return

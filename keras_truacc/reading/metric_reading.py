@@ -14,7 +14,7 @@ from __future__ import annotations
 import keras
 
 from keras_truacc.decision.keras_choice import MetricComputation, keras_accuracy_choice
-from keras_truacc.keras2 import is_keras2_object
+from keras_truacc.which_keras import is_keras2_object
 
 _BY_NAME = {
     "binary_accuracy": "binary",

@@ -23,14 +23,11 @@ import weakref
 
 import keras
 
-from keras_truacc import injection
 from keras_truacc.decision.facts import format_shape
 from keras_truacc.decision.keras_choice import judge
 from keras_truacc.decision.resolver import resolve
 from keras_truacc.distributed import is_chief, unsupported_strategy_message
-from keras_truacc.injection import Slot
-from keras_truacc.inspection import expected_label_shape, user_metrics_per_output
-from keras_truacc.keras2 import is_keras2_object, legacy_keras_requested
+from keras_truacc.keras3 import injection
 from keras_truacc.messages import (
     AccuracyMismatchWarning,
     BaselineWarning,
@@ -42,14 +39,17 @@ from keras_truacc.messages import (
     said_for,
     warn,
 )
-from keras_truacc.metric_reading import read_metric
-from keras_truacc.model_facts import (
+from keras_truacc.metrics.slots import Slot
+from keras_truacc.monitor.step_cache import KeptSteps, forget_monitor_steps, kept_steps
+from keras_truacc.reading.inspection import expected_label_shape, user_metrics_per_output
+from keras_truacc.reading.metric_reading import read_metric
+from keras_truacc.reading.model_facts import (
     model_output_facts,
     output_count,
     output_name,
     output_specs,
 )
-from keras_truacc.step_cache import KeptSteps, forget_monitor_steps, kept_steps
+from keras_truacc.which_keras import is_keras2_object, legacy_keras_requested
 
 TRUE_KEY = "true_accuracy"
 EXACT_KEY = "true_exact_match"
@@ -122,7 +122,7 @@ class TruAccMonitor(keras.callbacks.Callback):
                 f"Expected argument `tolerance` to be a float in [0, 1), but got {tolerance!r}."
             )
         if legacy_keras_requested():  # tf_keras: a too-old one says so here, in one line
-            from keras_truacc.keras2 import require_tf_keras
+            from keras_truacc.which_keras import require_tf_keras
 
             require_tf_keras()
         self.tolerance = float(tolerance)
@@ -269,7 +269,7 @@ class TruAccMonitor(keras.callbacks.Callback):
             if not is_chief():
                 return
             if self._board is None:
-                from keras_truacc.tensorboard import DashboardWriter
+                from keras_truacc.monitor.tensorboard import DashboardWriter
 
                 self._board = DashboardWriter(self.log_dir)
             diagnoses = [m for m in self.mismatches if m.epoch == epoch]
@@ -761,7 +761,7 @@ def _put_back_a_stale_wrapper(model, glue):
     """A monitor's wrapper still on ``model`` (its fit raised, and that monitor was
     never used again): put Keras's compiled metrics back, and let Keras trace its
     steps again without ours."""
-    from keras_truacc.injection import SlotUpdates
+    from keras_truacc.metrics.slots import SlotUpdates
 
     stale = glue.compiled_metrics(model)
     if not isinstance(stale, SlotUpdates):
