@@ -5,7 +5,7 @@ Needs matplotlib (``pip install keras-truacc[plot]``).
 
 from __future__ import annotations
 
-from keras_truacc.monitor.callback import BASELINE_KEY, TRUE_KEY
+from keras_truacc.monitor.checks import BASELINE_KEY, TRUE_KEY
 
 _ACCURACY_NAMES = ("accuracy", "acc", "binary_accuracy", "categorical_accuracy",
                    "sparse_categorical_accuracy")

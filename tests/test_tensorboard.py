@@ -32,7 +32,7 @@ import pytest
 pytest.importorskip("tensorboard")
 
 import keras_truacc as truacc  # noqa: E402
-from keras_truacc.monitor.callback import Mismatch  # noqa: E402
+from keras_truacc.monitor.checks import Mismatch  # noqa: E402
 from keras_truacc.monitor.tensorboard import DashboardWriter, diagnosis_markdown  # noqa: E402
 
 EPOCHS = 3

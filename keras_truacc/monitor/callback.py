@@ -23,23 +23,20 @@ import weakref
 
 import keras
 
-from keras_truacc.decision.facts import format_shape
 from keras_truacc.decision.keras_choice import judge
 from keras_truacc.decision.resolver import resolve
 from keras_truacc.distributed import is_chief, unsupported_strategy_message
 from keras_truacc.keras3 import injection
 from keras_truacc.messages import (
-    AccuracyMismatchWarning,
-    BaselineWarning,
-    DataWarning,
     MonitorDisabledWarning,
     OnceRegistry,
     TruAccWarning,
-    UnmonitoredStepWarning,
     said_for,
     warn,
 )
 from keras_truacc.metrics.slots import Slot
+from keras_truacc.monitor import checks, report
+from keras_truacc.monitor.checks import BASELINE_KEY, EXACT_KEY, TRUE_KEY, Mismatch
 from keras_truacc.monitor.step_cache import KeptSteps, forget_monitor_steps, kept_steps
 from keras_truacc.reading.inspection import expected_label_shape, user_metrics_per_output
 from keras_truacc.reading.metric_reading import read_metric
@@ -50,15 +47,6 @@ from keras_truacc.reading.model_facts import (
     output_specs,
 )
 from keras_truacc.which_keras import is_keras2_object, legacy_keras_requested
-
-TRUE_KEY = "true_accuracy"
-EXACT_KEY = "true_exact_match"
-BASELINE_KEY = "majority_baseline"
-
-# The padding warning: a sequence output with no mask and no ignored label, where
-# at least this share of the positions lie in runs of label 0 that reach the start
-# or the end of their sequence, as pre- or post-padding does.
-PADDING_SHARE = 0.2
 
 
 @dataclasses.dataclass(eq=False)
@@ -73,19 +61,6 @@ class _OwnSteps:
     train: object = None
     test: object = None
     complete: bool = False  # a call with them ended and filled in its steps
-
-
-@dataclasses.dataclass
-class Mismatch:
-    epoch: int
-    split: str
-    key: str
-    reported: float
-    true: float
-    cause: str
-    fix: str
-    # The figures agree within the tolerance, but the metric computes the wrong thing.
-    coincidence: bool = False
 
 
 class TruAccMonitor(keras.callbacks.Callback):
@@ -245,21 +220,9 @@ class TruAccMonitor(keras.callbacks.Callback):
 
     # -- TensorBoard -----------------------------------------------------------
     def dashboard_series(self, logs) -> dict:
-        """``{split: {series name: value}}`` for this epoch: every reported
-        accuracy-like key, the true accuracy, exact match and the baseline."""
-        series = {}
-        judged = self._judged_metrics()
-        for prefix, split in (("", "train"), ("val_", "validation")):
-            values = {}
-            for slot in self._slots:
-                if prefix + slot.log_key in logs:
-                    values[slot.log_key] = float(logs[prefix + slot.log_key])
-            for key, _true_key, _judgement in judged:
-                if prefix + key in logs:
-                    values[key] = float(logs[prefix + key])
-            if values:
-                series[split] = values
-        return series
+        """``{split: {series name: value}}`` for this epoch (see ``report``)."""
+        return report.dashboard_series([s.log_key for s in self._slots],
+                                       self._judged_metrics(), logs)
 
     def _write_dashboard(self, epoch, logs):
         try:
@@ -481,74 +444,36 @@ class TruAccMonitor(keras.callbacks.Callback):
             self._judged = judged
         return judged
 
+    def _say(self, findings) -> None:
+        """Say each finding once per fit: a warning, or a note in the summary."""
+        for finding in findings:
+            if finding is None or not self._said.first(finding.once):
+                continue
+            if finding.category is None:
+                self.notes.append(finding.message)
+            else:
+                warn(finding.message, finding.category)
+
     def _check(self, epoch, logs):
         if self._wrapper is None or self._wrapper.failed:
             return
-        if self._check_step_updates(logs):
+        stalled = checks.step_update_finding(self._wrapper.updated, logs)
+        if stalled is not None:
+            self._say([stalled])
             return
         if epoch is not None:
             self._check_empty_pass(logs, "The training data")
         self._check_data()
         for slot in self._accuracy_slots():  # a guess open until the label rows showed
             slot.metric.report_settled_guess()
-        label = "" if epoch is None else f"epoch {epoch + 1}, "
-        for key, true_key, judgement in self._judged_metrics():
-            for prefix, split in (("", "train" if epoch is not None else "evaluate"), ("val_", "validation")):
-                reported, true = logs.get(prefix + key), logs.get(prefix + true_key)
-                if reported is None or true is None or judgement.correct is not False:
-                    continue
-                reported, true = float(reported), float(true)
-                coincidence = abs(reported - true) <= self.tolerance
-                self.mismatches.append(
-                    Mismatch(epoch, split, prefix + key, reported, true, judgement.cause,
-                             judgement.fix, coincidence)
-                )
-                if not self._said.first(("cause", judgement.cause)):
-                    continue
-                if coincidence:
-                    warn(
-                        f"{label}{split}: '{prefix + key}' reports {reported:.4f} and the true "
-                        f"accuracy is {true:.4f}: they are within {self.tolerance:g} of each "
-                        "other only by coincidence, because "
-                        f"'{prefix + key}' computes the wrong thing and can part from the "
-                        f"true figure on other data. Cause: {judgement.cause} "
-                        f"Fix: {judgement.fix}",
-                        AccuracyMismatchWarning,
-                    )
-                else:
-                    warn(
-                        f"{label}{split}: '{prefix + key}' reports {reported:.4f} but the true "
-                        f"accuracy is {true:.4f}. Cause: {judgement.cause} Fix: {judgement.fix}",
-                        AccuracyMismatchWarning,
-                    )
+        found = checks.mismatches(self._judged_metrics(), logs, epoch, self.tolerance)
+        self.mismatches.extend(found)
+        self._say(checks.mismatch_finding(m, self.tolerance) for m in found)
         if self._wrapper.saw_sample_weight and not self.weighted:
             unweighted = self._unweighted_accuracy_keys()
-            if unweighted and self._said.first("weights"):
-                self.notes.append(
-                    "fit was given sample_weight or class_weight: the loss weights samples, "
-                    f"but {', '.join(repr(k) for k in unweighted)} (in metrics=) and "
-                    "true_accuracy count every sample once (samples of weight 0 are left "
-                    "out). For a weighted figure: `weighted_metrics=[truacc.auto()]` or "
-                    "`TruAccMonitor(weighted=True)`."
-                )
+            if unweighted:
+                self._say([checks.unweighted_note(unweighted)])
         self.history.append({k: float(v) for k, v in logs.items() if _is_number(v)})
-
-    def _check_step_updates(self, logs) -> bool:
-        """A model whose own ``train_step``/``test_step`` never updates the compiled
-        metrics gives the monitor nothing to count: say exactly that, once."""
-        if self._wrapper.updated or not logs:
-            return False
-        if self._said.first("step does not update"):
-            warn(
-                "TruAccMonitor saw batches run, but this model's train_step/test_step does "
-                "not update the compiled metrics, so it has nothing to count and logs "
-                "nothing. Fix: in the step, call `self.compute_metrics(x, y, y_pred, "
-                "sample_weight)` (Keras's own steps do), or add `truacc.auto().bind(self)` to "
-                "the metrics the step updates (its `metrics` property) and call its "
-                "`update_state(y, y_pred)` there.",
-                UnmonitoredStepWarning,
-            )
-        return True
 
     def _unweighted_accuracy_keys(self):
         """Log keys of the accuracy-like metrics compiled in ``metrics=`` (not weighted)."""
@@ -561,158 +486,33 @@ class TruAccMonitor(keras.callbacks.Callback):
         ]
 
     def _check_empty_pass(self, logs, what=None):
-        """Keras returns empty logs from a pass over no data; say so plainly.
-
-        A pass that logged anything at all (a loss, the model's own metrics) ran on
-        data: if our keys are missing there, the step didn't update them, which
-        ``_check_step_updates`` says instead.
-        """
-        slots = self._accuracy_slots()
-        if not slots or any(slot.log_key in logs for slot in slots):
-            return
-        ran = [k for k in logs if what is None or not k.startswith("val_")]
-        if ran or (self._wrapper is not None and not self._wrapper.updated):
-            return
+        updated = self._wrapper is None or self._wrapper.updated
         if what is None:
             what = "The validation data" if self._attached_by == "fit" else "The data given to evaluate"
-        if self._said.first("empty pass"):
-            warn(
-                f"{what} held no samples, so there is no true accuracy (and Keras logs no "
-                "metrics) for it. Fix: check validation_data / validation_split and the "
-                "dataset's length.",
-                DataWarning,
-            )
+            self._say([checks.empty_pass_finding(
+                [s.log_key for s in self._accuracy_slots()], logs, updated, what, True)])
+        else:
+            self._say([checks.empty_pass_finding(
+                [s.log_key for s in self._accuracy_slots()], logs, updated, what, False)])
 
     def _check_data(self):
         if self._wrapper is None or not self._wrapper.updated:
             return
         for slot in self._accuracy_slots():
-            metric = slot.metric
-            counts = metric.counts()
-            where = f"output '{slot.output_name}'" if slot.output_name else "the model's output"
-            if counts["total"] == 0 and self._said.first(("empty", slot.log_key)):
-                warn(
-                    f"TruAccMonitor counted no samples for {where} in the last pass: the "
-                    "data was empty, every sample had weight 0, or every position was "
-                    "masked. true_accuracy is then logged as 0 (or not at all), as Keras "
-                    "does with its own metrics. Fix: check the data, validation_data / "
-                    "validation_split, the sample weights and the mask.",
-                    DataWarning,
-                )
-            verdict = metric.verdict
-            if verdict is None:
-                continue
-            facts = verdict.facts
-            shape = format_shape(facts.output_shape)
-            if counts["nonfinite_outputs"] and self._said.first(("nan", slot.log_key)):
-                warn(
-                    f"{int(counts['nonfinite_outputs'])} rows of {where} (y_pred, shape {shape}, "
-                    f"dtype {facts.output_dtype}) held NaN or inf; they count as wrong. "
-                    "Fix: lower the learning rate, check the inputs for NaN, or add "
-                    "`keras.callbacks.TerminateOnNaN()`.",
-                    DataWarning,
-                )
-            if counts["invalid_labels"] and self._said.first(("labels", slot.log_key)):
-                spec = verdict.spec
-                wanted = (
-                    f"class indices in [0, {spec.num_classes})"
-                    if spec.task == "multiclass"
-                    else "values in {0, 1}"
-                )
-                warn(
-                    f"{int(counts['invalid_labels'])} labels for {where} (y_true, shape "
-                    f"{facts.label_shape}, dtype {facts.label_dtype}) were outside the "
-                    f"expected range: {wanted}. They count as wrong. Fix: re-encode the labels "
-                    "or widen the last layer.",
-                    DataWarning,
-                )
-            empty = counts.get("empty_rows", 0.0)
-            if empty and self._said.first(("empty rows", slot.log_key)):
-                self._say_empty_rows(slot, where, facts, int(empty))
-            share = counts["padding_like"] / counts["total"] if counts["total"] else 0.0
-            if share >= PADDING_SHARE and self._said.first(("padding", slot.log_key)):
-                warn(
-                    f"{share:.0%} of the positions of {where} (y_true, shape "
-                    f"{format_shape(facts.label_shape)}) hold label 0 in runs that reach the "
-                    "start or the end of their sequence, as padding does, and no mask or "
-                    "ignored label leaves them out: if 0 is padding, every figure here counts "
-                    "it as data. Fix: `Embedding(..., mask_zero=True)`, or "
-                    "`SparseCategoricalCrossentropy(ignore_class=0)` with "
-                    "`metrics=[truacc.auto(ignore_class=0)]` (for one-hot labels too).",
-                    DataWarning,
-                )
-
-    def _say_empty_rows(self, slot, where, facts, empty):
-        """Label rows with no class set, left out as the loss leaves them out: a
-        warning where a compiled accuracy counts them, else a note in the summary."""
-        keys = [k for k, true_key, _j in self._judged_metrics() if true_key == slot.log_key]
-        said = (
-            f"{empty} label rows of {where} (y_true, shape {format_shape(facts.label_shape)}, "
-            f"dtype {facts.label_dtype}) have no class set (all zero: a void label through "
-            "one_hot, or padded one-hot targets), and the loss gives them no weight: "
-            "true_accuracy, the majority baseline and the data checks leave them out."
-        )
-        if not keys:
-            self.notes.append(said)
-            return
-        self._counting_empty_rows.update(keys)
-        warn(
-            f"{said} Keras's {', '.join(repr(k) for k in keys)} count each of them as class "
-            "0. Fix, for Keras's figures to leave them out too: give those rows sample "
-            "weight 0 and compile the accuracy in `weighted_metrics`, or use "
-            "`metrics=[truacc.auto()]`.",
-            DataWarning,
-        )
-
-    def _say_no_better_than_baseline(self, slot, true, base, split):
-        """The true accuracy is no better than always answering the majority class.
-
-        Said as what it is, a comparison of accuracies: the counts can't tell whether
-        the predictions carry information about the labels (balanced accuracy at
-        chance would). Under sample or class weights, which trade accuracy for the
-        rarer classes on purpose, it is a note in the summary, not a warning."""
-        of = f" of output {slot.output_name!r}" if slot.output_name else ""
-        said = (
-            f"The true accuracy{of} ({true:.4f}, {split}) is no better than always answering "
-            f"the majority class ({base:.4f})"
-        )
-        if self._wrapper is not None and self._wrapper.saw_sample_weight:
-            self.notes.append(
-                f"{said}. fit was given sample or class weights, which trade accuracy for the "
-                "rarer classes on purpose, so this alone doesn't say the model learned "
-                "nothing: balanced accuracy or per-class recall does."
-            )
-            return
-        warn(
-            f"{said}: by accuracy, a constant answer does as well. Whether the model learned "
-            "anything else shows in balanced accuracy or per-class recall "
-            "(`sklearn.metrics.balanced_accuracy_score` on `model.predict`). Fix, if it "
-            "answers the majority class everywhere: re-weight classes (`class_weight=`), "
-            "resample, or train longer.",
-            BaselineWarning,
-        )
+            counting = [k for k, true_key, _j in self._judged_metrics() if true_key == slot.log_key]
+            findings = checks.data_findings(slot, slot.metric.counts(), slot.metric.verdict,
+                                            counting)
+            for finding in findings:
+                if finding.once == ("empty rows", slot.log_key) and finding.category is not None:
+                    self._counting_empty_rows.update(counting)
+            self._say(findings)
 
     def _finish(self, logs):
         if self._wrapper is None or self._wrapper.failed:
             return
-        for slot in self._accuracy_slots():
-            prefix = slot.log_key[: -len(TRUE_KEY)]
-            for split in ("val_", ""):
-                true = logs.get(split + slot.log_key)
-                base = logs.get(split + prefix + BASELINE_KEY)
-                if true is None or base is None:
-                    continue
-                # A baseline of 1.0 (one class only) or 0.0 (nothing counted) can't be beaten.
-                useful = self.tolerance < float(base) < 1.0 - self.tolerance
-                if (
-                    useful
-                    and float(true) <= float(base) + self.tolerance
-                    and self._said.first(("baseline", slot.log_key))
-                ):
-                    self._say_no_better_than_baseline(
-                        slot, float(true), float(base), "validation" if split else "train"
-                    )
-                break
+        weighted_fit = self._wrapper.saw_sample_weight
+        self._say(checks.baseline_finding(slot, logs, self.tolerance, weighted_fit)
+                  for slot in self._accuracy_slots())
         if self._prints_summary():
             print(self.summary_text(logs))
 
@@ -723,38 +523,9 @@ class TruAccMonitor(keras.callbacks.Callback):
 
     def summary_text(self, logs) -> str:
         """The end-of-fit table: each accuracy-like key, its final value, the true one."""
-        lines = ["TruAccMonitor summary (last epoch):"]
-        judged = self._judged_metrics()
-        for slot in self._accuracy_slots():
-            prefix = slot.log_key[: -len(TRUE_KEY)]
-            for split in ("", "val_"):
-                true = logs.get(split + slot.log_key)
-                if true is None:
-                    continue
-                base = logs.get(split + prefix + BASELINE_KEY)
-                row = f"  {split + slot.log_key:<28} {float(true):.4f}"
-                if base is not None:
-                    row += f"   (majority baseline {float(base):.4f})"
-                lines.append(row)
-                exact = logs.get(split + prefix + EXACT_KEY)
-                if exact is not None:
-                    lines.append(f"  {split + prefix + EXACT_KEY:<28} {float(exact):.4f}")
-                for key, true_key, judgement in judged:
-                    if true_key != slot.log_key or logs.get(split + key) is None:
-                        continue
-                    mark = {False: "WRONG", True: "ok", None: "can't tell"}[judgement.correct]
-                    if key in self._counting_empty_rows:
-                        mark = "WRONG: counts label rows with no class set as class 0"
-                    lines.append(f"    {split + key:<26} {float(logs[split + key]):.4f}   {mark}")
-        causes = {m.cause: m.fix for m in self.mismatches}
-        for cause, fix in causes.items():
-            lines.append(f"  why: {cause}")
-            lines.append(f"  fix: {fix}")
-        for note in self.notes:
-            lines.append(f"  note: {note}")
-        if len(lines) == 1:
-            lines.append("  nothing to report")
-        return "\n".join(lines)
+        return report.summary_text([s.log_key for s in self._accuracy_slots()],
+                                   self._judged_metrics(), logs, self.mismatches, self.notes,
+                                   self._counting_empty_rows)
 
 
 def _put_back_a_stale_wrapper(model, glue):
