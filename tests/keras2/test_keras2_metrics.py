@@ -12,7 +12,7 @@ import tensorflow as tf
 import tf_keras
 
 import keras_truacc as truacc
-from keras_truacc import keras2
+from keras_truacc import which_keras
 from keras_truacc.keras2 import metrics as keras2_metrics
 
 sys.path.insert(0, __file__.rsplit("/keras2/", 1)[0])
@@ -158,8 +158,8 @@ def test_too_old_tf_keras_is_refused_at_construction(monkeypatch):
 
 
 def test_keras2_objects_are_told_by_their_classes():
-    assert keras2.is_keras2_object(mlp(2, "softmax"))
-    assert keras2.is_keras2_object(tf_keras.losses.BinaryCrossentropy())
+    assert which_keras.is_keras2_object(mlp(2, "softmax"))
+    assert which_keras.is_keras2_object(tf_keras.losses.BinaryCrossentropy())
     import keras  # Keras 3, as installed beside tf_keras
 
-    assert not keras2.is_keras2_object(keras.metrics.Accuracy())
+    assert not which_keras.is_keras2_object(keras.metrics.Accuracy())
