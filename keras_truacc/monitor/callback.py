@@ -486,14 +486,14 @@ class TruAccMonitor(keras.callbacks.Callback):
         ]
 
     def _check_empty_pass(self, logs, what=None):
-        updated = self._wrapper is None or self._wrapper.updated
+        """``what`` names the training data (its pass logs ``val_`` keys too); without
+        it, the pass is the validation or evaluate pass, whose logs are its own."""
+        own_logs = what is None
         if what is None:
             what = "The validation data" if self._attached_by == "fit" else "The data given to evaluate"
-            self._say([checks.empty_pass_finding(
-                [s.log_key for s in self._accuracy_slots()], logs, updated, what, True)])
-        else:
-            self._say([checks.empty_pass_finding(
-                [s.log_key for s in self._accuracy_slots()], logs, updated, what, False)])
+        updated = self._wrapper is None or self._wrapper.updated
+        keys = [slot.log_key for slot in self._accuracy_slots()]
+        self._say([checks.empty_pass_finding(keys, logs, updated, what, own_logs)])
 
     def _check_data(self):
         if self._wrapper is None or not self._wrapper.updated:

@@ -114,7 +114,7 @@ def step_update_finding(updated, logs) -> Finding | None:
     )
 
 
-def empty_pass_finding(slot_keys, logs, updated, what, validation_only) -> Finding | None:
+def empty_pass_finding(slot_keys, logs, updated, what, own_logs) -> Finding | None:
     """Keras returns empty logs from a pass over no data; say so plainly.
 
     A pass that logged anything at all (a loss, the model's own metrics) ran on
@@ -123,7 +123,7 @@ def empty_pass_finding(slot_keys, logs, updated, what, validation_only) -> Findi
     """
     if not slot_keys or any(key in logs for key in slot_keys):
         return None
-    ran = [k for k in logs if validation_only or not k.startswith("val_")]
+    ran = [k for k in logs if own_logs or not k.startswith("val_")]
     if ran or not updated:
         return None
     return Finding(
