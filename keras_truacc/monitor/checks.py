@@ -185,7 +185,8 @@ def data_findings(slot, counts, verdict, counting_keys) -> list[Finding]:
             f"{format_shape(facts.label_shape)}) hold label 0 in runs that reach the "
             "start or the end of their sequence, as padding does, and no mask or "
             "ignored label leaves them out: if 0 is padding, every figure here counts "
-            "it as data. Fix: `Embedding(..., mask_zero=True)`, or "
+            "it as data. Fix: `Embedding(..., mask_zero=True)`, or, only where 0 is never "
+            "a real label (they drop every position labelled 0), "
             "`SparseCategoricalCrossentropy(ignore_class=0)` with "
             "`metrics=[truacc.auto(ignore_class=0)]` (for one-hot labels too).",
         ))
