@@ -11,6 +11,7 @@ import keras
 
 from keras_truacc.decision.facts import LossFacts, LossProbe, OutputFacts
 from keras_truacc.decision.losses import canonical_loss_name
+from keras_truacc.reading.tensors import keras_mask_of
 from keras_truacc.which_keras import is_keras2_object
 
 # Layers that change only the shape of what passes through: the activation that
@@ -242,15 +243,6 @@ def model_output_facts(model, index: int, output_shape=None, label_shape=None) -
         masked=masked,
         model_masked=masked,
     )
-
-
-def keras_mask_of(tensor):
-    """The Keras mask a tensor carries (``None`` for none)."""
-    try:
-        from keras.src.backend import get_keras_mask
-    except ImportError:  # older Keras 3
-        return getattr(tensor, "_keras_mask", None)
-    return get_keras_mask(tensor)
 
 
 def _symbolic_output_masked(model, index: int) -> bool:

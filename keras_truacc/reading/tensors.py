@@ -1,4 +1,4 @@
-"""A tensor's values, read on the host.
+"""What a step's tensors carry, read on the host: values, dtype, Keras's mask.
 
 >>> import numpy as np
 >>> from keras import ops
@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 from keras import ops
 
@@ -27,3 +28,29 @@ def to_numpy(x):
     if callable(own) and home.startswith("tensorflow"):
         return np.asarray(own())
     return np.asarray(ops.convert_to_numpy(x))
+
+
+def values_or_none(x):
+    """A numpy copy of ``x`` when it holds values (eager), else ``None`` (traced)."""
+    try:
+        return to_numpy(x)
+    except Exception:
+        return None
+
+
+def dtype_name(x) -> str:
+    """Keras's name for ``x``'s dtype (``'float32'``), or its own name if Keras has none."""
+    dtype = getattr(x, "dtype", None)
+    try:
+        return keras.backend.standardize_dtype(dtype)
+    except Exception:
+        return str(dtype)
+
+
+def keras_mask_of(tensor):
+    """The Keras mask a tensor carries (``None`` for none)."""
+    try:
+        from keras.src.backend import get_keras_mask
+    except ImportError:  # older Keras 3
+        return getattr(tensor, "_keras_mask", None)
+    return get_keras_mask(tensor)
