@@ -17,14 +17,8 @@ every callback sees them from epoch 0 whatever its place in the list.
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import weakref
-
 import keras
 
-from keras_truacc.decision.keras_choice import judge
-from keras_truacc.decision.resolver import resolve
 from keras_truacc.distributed import is_chief, unsupported_strategy_message
 from keras_truacc.keras3 import injection
 from keras_truacc.messages import (
@@ -34,33 +28,13 @@ from keras_truacc.messages import (
     said_for,
     warn,
 )
-from keras_truacc.metrics.slots import Slot
 from keras_truacc.monitor import checks, report
-from keras_truacc.monitor.checks import BASELINE_KEY, EXACT_KEY, TRUE_KEY, Mismatch
-from keras_truacc.monitor.step_cache import KeptSteps, forget_monitor_steps, kept_steps
-from keras_truacc.reading.inspection import expected_label_shape, user_metrics_per_output
-from keras_truacc.reading.metric_reading import read_metric
-from keras_truacc.reading.model_facts import (
-    model_output_facts,
-    output_count,
-    output_name,
-    output_specs,
-)
+from keras_truacc.monitor.attachment import Attachment, rerecord_jax_sharding, variable_scope
+from keras_truacc.monitor.checks import TRUE_KEY, Mismatch
+from keras_truacc.monitor.judgements import judge_compiled_metrics, unweighted_accuracy_keys
+from keras_truacc.monitor.slot_making import make_slots
+from keras_truacc.reading.model_facts import output_count
 from keras_truacc.which_keras import is_keras2_object, legacy_keras_requested
-
-
-@dataclasses.dataclass(eq=False)
-class _OwnSteps:
-    """The monitor's wrapper for one compiled model, and the steps traced with it.
-    Kept on the model's compile record (``step_cache``), never on a monitor, which
-    holds it weakly: a recompile frees it even if a monitor's call never ended."""
-
-    inner: object  # the model's compiled metrics the wrapper wraps
-    wrapper: object
-    options: tuple = ()  # what shaped the slots (see ``TruAccMonitor._slot_options``)
-    train: object = None
-    test: object = None
-    complete: bool = False  # a call with them ended and filled in its steps
 
 
 class TruAccMonitor(keras.callbacks.Callback):
@@ -111,17 +85,28 @@ class TruAccMonitor(keras.callbacks.Callback):
         self.notes: list[str] = []
         # Compiled Keras accuracies seen counting label rows with no class set.
         self._counting_empty_rows: set[str] = set()
-        self._wrapper = None
-        self._attached_by = None
-        self._steps = None  # a weak reference to this call's ``_OwnSteps``
-        self._record = None  # a weak reference to the model's compile record
-        self._unrecorded = None  # where steps are kept when there is no record
-        self._slots: list[Slot] = []
+        self._hold = Attachment()  # the model this monitor is attached to, and how
         self._judged = None
         self._said = OnceRegistry()
         self._disabled = False
         self._for_keras2 = False  # the model is tf_keras's (set_model says)
-        self._attached_model = None
+
+    # The attachment's state, under the names the hooks read.
+    @property
+    def _wrapper(self):
+        return self._hold.wrapper
+
+    @property
+    def _attached_by(self):
+        return self._hold.mode
+
+    @_attached_by.setter
+    def _attached_by(self, mode):
+        self._hold.mode = mode
+
+    @property
+    def _slots(self):
+        return self._hold.slots
 
     # -- which Keras runs the model ------------------------------------------
     def set_model(self, model):
@@ -245,140 +230,30 @@ class TruAccMonitor(keras.callbacks.Callback):
                 MonitorDisabledWarning,
             )
 
-    # -- attach / release ----------------------------------------------------
+    # -- attach / release (``attachment``) -----------------------------------
     def _attach(self, mode):
-        """Wrap the model's metric pass and put in the steps traced with it. ``mode``
-        is ``"fit"``, ``"evaluate"``, or ``"pending"`` (tf_keras, from ``set_model``:
-        both steps are left for tf_keras to make, with our metrics, when it runs)."""
-        model, glue = self.model, self._glue
-        _put_back_a_stale_wrapper(model, glue)
-        kept = self._keep_on(glue.compile_record(model))
-        kept.keras = glue.step_functions(model)  # traced by Keras, without our metrics
-        steps = self._reusable_steps(model, kept)
-        if steps is not None:
-            self._wrapper = glue.attach(model, None, self._internal_failure, reuse=steps.wrapper)
-            self._slots = list(steps.wrapper.slots or [])
-        else:
-            specs = output_specs(model)
-            slots = None
-            if specs is not None:
-                with _variable_scope(model):  # tf.distribute: mirrored metric variables
-                    slots = self._make_slots(model, [shape for shape, _dtype in specs])
-            self._slots = slots or []
-            self._wrapper = glue.attach(
-                model, slots, self._internal_failure, self._make_slots_in_step
-            )
-            steps = kept.monitor = _OwnSteps(
-                self._wrapper.inner, self._wrapper, self._slot_options()
-            )
-        self._steps = weakref.ref(steps)
+        self._hold.attach(self.model, self._glue, mode, self._slot_options(), self._make_slots,
+                          self._make_slots_in_step, self._internal_failure)
         self._judged = None
-        self._attached_by, self._attached_model = mode, model
-        _rerecord_jax_sharding(model)
-        train, test = steps.train, steps.test
-        if mode == "pending":
-            glue.set_step_functions(model, (train, test))
-            return
-        if mode == "fit" and train is None:
-            glue.set_step_functions(model, (None, test))
-            model.make_train_function(force=True)
-            train = model.train_function
-        elif mode == "evaluate" and test is None:
-            glue.set_step_functions(model, (kept.keras[0], None))
-            model.make_test_function(force=True)
-            test = model.test_function
-        glue.set_step_functions(model, (train if mode == "fit" else kept.keras[0], test))
-
-    def _keep_on(self, record) -> KeptSteps:
-        """Where this call keeps steps: on the model's compile record (see
-        ``step_cache``), which the monitor holds weakly."""
-        self._record = weakref.ref(record) if record is not None else None
-        self._unrecorded = KeptSteps() if record is None else None
-        return self._kept()
-
-    def _kept(self) -> KeptSteps | None:
-        """The steps kept for this call's compile; ``None`` once the model recompiled."""
-        if self._record is None:
-            return self._unrecorded
-        return kept_steps(self._record())
-
-    def _reusable_steps(self, model, kept):
-        """The steps an earlier call on this compile left (this monitor's or another's),
-        if that call ended and the compiled metrics and the options that shape the slots
-        are the same; steps that don't fit are dropped here, before anything is traced."""
-        steps = kept.monitor
-        if steps is None:
-            return None
-        if (
-            not steps.complete
-            or steps.inner is not self._glue.compiled_metrics(model)
-            or steps.options != self._slot_options()
-            or steps.wrapper.failed
-        ):
-            forget_monitor_steps(kept)
-            return None
-        steps.wrapper.adopt(self._internal_failure, self._make_slots_in_step)
-        return steps
 
     def _slot_options(self) -> tuple:
         """What makes this monitor's slots differ from another's on the same model."""
         return (self._for_keras2, bool(self.baseline), bool(self.weighted))
 
     def _release(self):
-        model = self._attached_model or self.model
-        if self._wrapper is not None:
-            kept = self._kept()  # None: recompiled since, and what was kept went with it
-            steps = self._steps() if self._steps is not None else None
-            if kept is not None and steps is not None and kept.monitor is steps:
-                train, test = self._glue.step_functions(model)
-                made_here = train is not None and train is not kept.keras[0]
-                if self._attached_by == "fit" or made_here:  # (tf_keras: "pending")
-                    steps.train = train
-                steps.test = test
-                steps.complete = True
-            self._glue.detach(model, self._wrapper)
-            self._glue.set_step_functions(model, kept.keras if kept is not None else (None, None))
-            if kept is not None:
-                kept.keras = (None, None)  # the model's own again
-        self._steps = self._record = self._unrecorded = None
-        self._wrapper, self._attached_by, self._attached_model = None, None, None
+        self._hold.release(self.model)
+
+    def _make_slots(self, output_shapes, names=None):
+        return make_slots(self.model, output_shapes, self._glue.metric_classes(),
+                          self.baseline, self.weighted, names)
 
     def _make_slots_in_step(self, y_true, y_pred):
         """Slots made inside the first step, from its own tensors (see ``injection``)."""
         flat = keras.tree.flatten(y_pred) if keras.tree.is_nested(y_pred) else [y_pred]
         names = list(y_pred) if isinstance(y_pred, dict) else None
-        with _variable_scope(self.model):
-            self._slots = self._make_slots(self.model, [tuple(p.shape) for p in flat], names)
-        return self._slots
-
-    def _make_slots(self, model, output_shapes, names=None):
-        TrueAccuracy, MajorityBaseline = self._glue.metric_classes()
-        slots = []
-        count = len(output_shapes)
-        for index, shape in enumerate(output_shapes):
-            name = None
-            if count > 1:
-                name = (names[index] if names else None) or output_name(model, index)
-                name = name or f"output_{index + 1}"
-            prefix = f"{name}_" if name else ""
-            facts = model_output_facts(model, index, output_shape=shape)
-            task = resolve(facts.with_labels(expected_label_shape(facts), None)).task
-            if task == "none":
-                continue
-            units = facts.class_axis_size or (1 if facts.output_rank == 1 else None)
-            counted = units if self.baseline else None
-            # Unweighted, the slot's weights are 0/1 ("weight 0: not a sample").
-            acc = TrueAccuracy(name=prefix + TRUE_KEY, data_checks=True, class_counts=counted,
-                               weights_are_masks=not self.weighted)
-            slots.append(Slot(acc.bind(model, index, name), index, name, prefix + TRUE_KEY,
-                              self.weighted))
-            if task == "multilabel":
-                exact = TrueAccuracy(name=prefix + EXACT_KEY, average="exact_match").bind(model, index, name)
-                slots.append(Slot(exact, index, name, prefix + EXACT_KEY, self.weighted))
-            if self.baseline and units:
-                base = MajorityBaseline(units, companion=acc, name=prefix + BASELINE_KEY)
-                slots.append(Slot(base, index, name, prefix + BASELINE_KEY, self.weighted))
-        return slots
+        with variable_scope(self.model):
+            self._hold.slots = self._make_slots([tuple(p.shape) for p in flat], names)
+        return self._hold.slots
 
     # -- failures ------------------------------------------------------------
     def _guard(self, fn, *args):
@@ -399,10 +274,10 @@ class TruAccMonitor(keras.callbacks.Callback):
             MonitorDisabledWarning,
         )
         if self._wrapper is not None and self._attached_by is not None:
-            forget_monitor_steps(self._kept())  # never reuse steps that failed
+            self._hold.forget_steps()  # never reuse steps that failed
             self._release()  # Keras's own step functions, without our metrics, are back
             try:
-                _rerecord_jax_sharding(self.model)
+                rerecord_jax_sharding(self.model)
                 if self.model.train_function is None:
                     self.model.make_train_function(force=True)
                 if self.model.test_function is None:
@@ -418,28 +293,12 @@ class TruAccMonitor(keras.callbacks.Callback):
         return max([output_count(self.model)] + [s.output_index + 1 for s in self._slots])
 
     def _judged_metrics(self):
-        """``(log key, true key, judgement)`` for each compiled accuracy-like metric.
-
-        Kept once every verdict is settled; a verdict still open on what the labels
-        will show is judged again after the next pass.
-        """
+        """``(log key, true key, judgement)`` for each compiled accuracy-like metric,
+        kept once every verdict is settled (``judgements``)."""
         if self._judged is not None:
             return self._judged
-        judged, settled = [], True
-        per_output = user_metrics_per_output(self.model, self._output_count())
-        for slot in self._accuracy_slots():
-            verdict = slot.metric.settled_verdict()
-            if verdict is None:
-                settled = False
-                continue
-            settled = settled and not verdict.alternatives
-            for key, _weighted, metric in per_output[slot.output_index]:
-                computation = read_metric(
-                    metric, verdict.facts.output_shape, verdict.facts.label_shape
-                )
-                if computation is None or computation.kind == "truacc":
-                    continue
-                judged.append((key, slot.log_key, judge(computation, verdict)))
+        judged, settled = judge_compiled_metrics(self.model, self._accuracy_slots(),
+                                                 self._output_count())
         if settled:
             self._judged = judged
         return judged
@@ -470,20 +329,10 @@ class TruAccMonitor(keras.callbacks.Callback):
         self.mismatches.extend(found)
         self._say(checks.mismatch_finding(m, self.tolerance) for m in found)
         if self._wrapper.saw_sample_weight and not self.weighted:
-            unweighted = self._unweighted_accuracy_keys()
+            unweighted = unweighted_accuracy_keys(self.model)
             if unweighted:
                 self._say([checks.unweighted_note(unweighted)])
         self.history.append({k: float(v) for k, v in logs.items() if _is_number(v)})
-
-    def _unweighted_accuracy_keys(self):
-        """Log keys of the accuracy-like metrics compiled in ``metrics=`` (not weighted)."""
-        per_output = user_metrics_per_output(self.model, output_count(self.model))
-        return [
-            key
-            for entries in per_output
-            for key, weighted, metric in entries
-            if not weighted and read_metric(metric, (None, 2), (None, 2)) is not None
-        ]
 
     def _check_empty_pass(self, logs, what=None):
         """``what`` names the training data (its pass logs ``val_`` keys too); without
@@ -526,37 +375,6 @@ class TruAccMonitor(keras.callbacks.Callback):
         return report.summary_text([s.log_key for s in self._accuracy_slots()],
                                    self._judged_metrics(), logs, self.mismatches, self.notes,
                                    self._counting_empty_rows)
-
-
-def _put_back_a_stale_wrapper(model, glue):
-    """A monitor's wrapper still on ``model`` (its fit raised, and that monitor was
-    never used again): put Keras's compiled metrics back, and let Keras trace its
-    steps again without ours."""
-    from keras_truacc.metrics.slots import SlotUpdates
-
-    stale = glue.compiled_metrics(model)
-    if not isinstance(stale, SlotUpdates):
-        return
-    while isinstance(stale, SlotUpdates):
-        glue.detach(model, stale)
-        stale = glue.compiled_metrics(model)
-    glue.set_step_functions(model, (None, None))
-
-
-def _rerecord_jax_sharding(model):
-    """Keras 3.8-3.11 on JAX record one sharding per metric variable before
-    ``on_*_begin``; the step rebuilt with our metrics indexes that list, so record
-    it again now that the metric variables changed. (Gone in Keras 3.12.)"""
-    record = getattr(model, "_record_training_state_sharding_spec", None)
-    if record is not None:
-        record()
-
-
-def _variable_scope(model):
-    strategy = getattr(model, "distribute_strategy", None)
-    if strategy is not None and hasattr(strategy, "scope"):
-        return strategy.scope()
-    return contextlib.nullcontext()
 
 
 def _is_number(value) -> bool:

@@ -37,7 +37,7 @@ class KeptSteps:
     """What is kept for one compile of one model."""
 
     keras: tuple = (None, None)  # Keras's own train and test steps, while a monitor's run
-    monitor: object = None  # a monitor's traced steps (``monitor._OwnSteps``)
+    monitor: object = None  # a monitor's traced steps (``attachment.OwnSteps``)
 
 
 def kept_steps(record) -> KeptSteps | None:
