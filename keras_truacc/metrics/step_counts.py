@@ -7,7 +7,7 @@ checks' counts; then sums them into one vector, one entry per name in ``COUNTS``
 (and one per class after them), which ``counters.ExactCounts`` adds in one update.
 
 >>> import numpy as np
->>> from keras_truacc.decision.resolver import Overrides
+>>> from keras_truacc.decision.verdict import Overrides
 >>> from keras_truacc.reading.step_reading import StepReader
 >>> step = StepReader(Overrides(task="multiclass")).read(
 ...     None, np.array([2, 0, 1]), np.array([[.1, .2, .7], [.8, .1, .1], [.5, .3, .2]]))
@@ -23,7 +23,7 @@ import dataclasses
 import numpy as np
 from keras import ops
 
-from keras_truacc.decision.resolver import AccuracySpec
+from keras_truacc.decision.verdict import AccuracySpec
 from keras_truacc.metrics import functional
 
 # Everything one update counts, in one exact vector (see ``counters``):

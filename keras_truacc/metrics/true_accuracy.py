@@ -13,7 +13,7 @@ import dataclasses
 import keras
 from keras import ops
 
-from keras_truacc.decision.resolver import AccuracySpec, Overrides, Verdict
+from keras_truacc.decision.verdict import AccuracySpec, Overrides, Verdict
 from keras_truacc.metrics.counters import ExactCounts
 from keras_truacc.metrics.step_counts import COUNTS, CountingOptions, count_step
 from keras_truacc.metrics.verdict_telling import VerdictTeller

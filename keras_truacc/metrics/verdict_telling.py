@@ -3,7 +3,7 @@ per metric and once per model output between all the metrics serving it."""
 
 from __future__ import annotations
 
-from keras_truacc.decision.resolver import Verdict
+from keras_truacc.decision.verdict import Verdict
 from keras_truacc.messages import GuessWarning, OnceRegistry, TruAccWarning, said_for, warn
 
 

@@ -8,7 +8,7 @@ can't make any accuracy (shapes that don't fit, strings) raises here, before Ker
 fails deep inside its own code.
 
 >>> import numpy as np
->>> from keras_truacc.decision.resolver import Overrides
+>>> from keras_truacc.decision.verdict import Overrides
 >>> reader = StepReader(Overrides(task="multiclass"))
 >>> step = reader.read(None, np.array([2, 0]), np.array([[.1, .2, .7], [.8, .1, .1]]))
 >>> step.verdict.spec.task, step.verdict.spec.labels, step.new_verdict
@@ -27,7 +27,8 @@ from keras import ops
 
 from keras_truacc.decision.facts import OutputFacts
 from keras_truacc.decision.label_values import describe_labels
-from keras_truacc.decision.resolver import AccuracySpec, Overrides, Verdict, resolve
+from keras_truacc.decision.resolver import resolve
+from keras_truacc.decision.verdict import AccuracySpec, Overrides, Verdict
 from keras_truacc.reading.binding import Binding, find_binding
 from keras_truacc.reading.model_facts import model_output_facts
 from keras_truacc.reading.tensors import dtype_name, keras_mask_of, values_or_none
