@@ -39,15 +39,26 @@ SCENARIOS = [
 ]
 
 
+# Each backend's scenarios run as PARTS separate runs of one process each, so that
+# xdist spreads them over its workers like any other tests (one long run would
+# leave a worker alone at the end of the suite).
+PARTS = 2
+
+
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="started from the TensorFlow run only")
+@pytest.mark.parametrize("part", range(PARTS))
 @pytest.mark.parametrize("backend", ["jax", "torch"])
-def test_scenarios_pass_on_backend(backend):
+def test_scenarios_pass_on_backend(backend, part):
     if importlib.util.find_spec(backend) is None:
         pytest.skip(f"{backend} is not installed (the dev extra installs it on x86_64, Python 3.11)")
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+    if backend == "jax":
+        # Small models: XLA's backend optimisations cost more time than they save
+        # (the figures don't depend on them; the JAX corpus runs the same way).
+        env["XLA_FLAGS"] = "--xla_backend_optimization_level=0"
     out = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-header", "-W",
-         "ignore::DeprecationWarning", *SCENARIOS],
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", "--no-header",
+         "-W", "ignore::DeprecationWarning", *SCENARIOS[part::PARTS]],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
     )
     tail = out.stdout[-4000:]

@@ -22,25 +22,31 @@ on_jax = pytest.mark.skipif(keras.backend.backend() != "jax",
                             reason="counts JAX equations (run by test_other_backends.py)")
 
 
-def measured(metric, monitor=None):
+# numpy's default integer (what ``np.array([0, 1])`` gives) first, then int32.
+LABEL_DTYPES = pytest.mark.parametrize("label_dtype", ["int64", "int32"])
+
+
+def measured(metric, monitor=None, label_dtype="int64"):
     keras.utils.clear_session()
     x = np.random.default_rng(0).normal(size=(64, 16)).astype("float32")
-    y = np.zeros(64, "int32")
+    y = np.zeros(64, label_dtype)
     model = ops.build(keras, metric)
     return ops.measure(model, x, y, [monitor] if monitor else None)
 
 
 @on_tensorflow
-def test_auto_costs_at_most_50_ops_and_2_variables_over_no_metric():
-    none, auto = measured(None), measured("auto")
+@LABEL_DTYPES
+def test_auto_costs_at_most_50_ops_and_2_variables_over_no_metric(label_dtype):
+    none, auto = measured(None, label_dtype=label_dtype), measured("auto", label_dtype=label_dtype)
     assert auto["tf"]["ops"] - none["tf"]["ops"] <= 50
     assert auto["variables"]["unique"] - none["variables"]["unique"] <= 2
 
 
 @on_tensorflow
-def test_the_monitor_costs_at_most_60_ops_and_3_variables_of_its_own():
-    accuracy = measured("accuracy")
-    monitored = measured("accuracy", truacc.TruAccMonitor(summary=False))
+@LABEL_DTYPES
+def test_the_monitor_costs_at_most_60_ops_and_3_variables_of_its_own(label_dtype):
+    accuracy = measured("accuracy", label_dtype=label_dtype)
+    monitored = measured("accuracy", truacc.TruAccMonitor(summary=False), label_dtype)
     # True accuracy with its checks, the class counts and the majority baseline.
     assert monitored["tf"]["ops"] - accuracy["tf"]["ops"] <= 60
     assert monitored["variables"]["unique"] - accuracy["variables"]["unique"] <= 3

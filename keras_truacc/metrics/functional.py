@@ -52,14 +52,38 @@ def binary_hits(y_true, y_pred, decision_threshold, positive_below=False):
 def argmax_hits(y_true, y_pred, labels):
     """Argmax of the output against class indices (``labels="sparse"``) or the
     argmax of one-hot rows (``labels="one_hot"``). Ties go to the first index."""
-    y_pred = _as_float32(y_pred)
-    predicted = ops.cast(ops.argmax(y_pred, axis=-1), "int32")
+    rank = len(y_pred.shape) - 1
     if labels == "sparse":
-        actual = _drop_unit_axis(ops.convert_to_tensor(y_true), len(predicted.shape))
-        actual = ops.cast(actual, "int32")
-    else:
-        actual = ops.cast(ops.argmax(_as_float32(y_true), axis=-1), "int32")
-    return ops.cast(ops.equal(predicted, actual), "float32")
+        return argmax_hits_at(sparse_label_positions(y_true, rank), y_pred)
+    return argmax_hits_at(one_hot_label_positions(y_true), y_pred)
+
+
+def argmax_hits_at(label_positions, y_pred):
+    """Argmax of the output against int32 class indices per position (the labels
+    read once, by ``sparse_label_positions`` or ``one_hot_label_positions``)."""
+    return ops.cast(ops.equal(first_max_index(y_pred), label_positions), "float32")
+
+
+def one_hot_label_positions(y_true):
+    """The class index of each one-hot label row (its argmax), as int32."""
+    return first_max_index(y_true)
+
+
+def first_max_index(x):
+    """The index of the first largest value along the last axis, as int32: numpy's
+    ``argmax``, ties to the first (``-0.0`` and ``0.0`` are equal, as in numpy).
+
+    Taken as the argmax of the 0/1 mask of the row's maxima: on float input, Keras's
+    ``argmax`` adds a handful of ops to rank ``-0.0`` below ``0.0``; on int32 it
+    adds none.
+
+    >>> import numpy as np
+    >>> np.asarray(first_max_index(np.array([[0.2, 0.7, 0.7], [-0.0, 0.0, -1.0]]))).tolist()
+    [1, 0]
+    """
+    x = _as_float32(x)
+    at_max = ops.greater_equal(x, ops.max(x, axis=-1, keepdims=True))
+    return ops.cast(ops.argmax(ops.cast(at_max, "int32"), axis=-1), "int32")
 
 
 def multilabel_hits(y_true, y_pred, decision_threshold, average="per_label",

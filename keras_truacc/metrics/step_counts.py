@@ -77,9 +77,11 @@ def count_step(step, sample_weight, options: CountingOptions):
     verdict = step.verdict
     spec = verdict.spec
     y_true, y_pred = step.y_true, step.y_pred
-    hits = _hits(spec, y_true, y_pred, options.average)
+    # Class indices per position, read once (one cast of int64 labels, not three).
+    positions = _label_positions(spec, y_true, y_pred) if spec.task == "multiclass" else None
+    hits = _hits(spec, y_true, y_pred, options.average, positions)
     rank = len(hits.shape)
-    weights, empty_rows = _weights(spec, hits, y_true, sample_weight, step.mask)
+    weights, empty_rows = _weights(spec, hits, y_true, sample_weight, step.mask, positions)
     counted = ops.ones_like(hits) if weights is None else weights
     # One column per count, one row per position: a single sum makes the
     # batch's amounts, and one update adds them all (see ``counters``).
@@ -93,26 +95,25 @@ def count_step(step, sample_weight, options: CountingOptions):
             else not_one_hot * ops.cast(ops.greater(weights, 0.0), "float32")
         )
     if options.data_checks:
-        columns.update(_value_checks(spec, y_true, y_pred, rank, weights, options))
+        columns.update(_value_checks(spec, y_true, y_pred, rank, weights, options, positions))
         if empty_rows is not None:
             columns["empty_rows"] = empty_rows
         if _watches_padding(verdict, step.mask):
-            edges = functional.edge_runs_of_zero(_label_positions(spec, y_true, rank))
+            edges = functional.edge_runs_of_zero(positions)
             columns["padding_like"] = edges * counted
     zeros = ops.zeros_like(hits) if len(columns) < len(COUNTS) else None
     table = ops.stack([columns.get(name, zeros) for name in COUNTS], axis=-1)
     if options.class_counts:
-        classes = _class_indicators(spec, y_true, rank, options.class_counts)
+        classes = _class_indicators(spec, y_true, rank, options.class_counts, positions)
         if weights is not None:
             classes = classes * ops.expand_dims(weights, -1)
         table = ops.concatenate([table, classes], axis=-1)
     return ops.sum(table, axis=tuple(range(rank)))
 
 
-def _hits(spec: AccuracySpec, y_true, y_pred, average):
+def _hits(spec: AccuracySpec, y_true, y_pred, average, positions):
     if spec.task == "multiclass":
-        labels = spec.labels or _label_form(y_true, y_pred)
-        return functional.argmax_hits(y_true, y_pred, labels)
+        return functional.argmax_hits_at(positions, y_pred)
     if spec.task == "multilabel":
         return functional.multilabel_hits(
             y_true, y_pred, spec.decision_threshold, average, spec.positive_below
@@ -120,20 +121,20 @@ def _hits(spec: AccuracySpec, y_true, y_pred, average):
     return functional.binary_hits(y_true, y_pred, spec.decision_threshold, spec.positive_below)
 
 
-def _label_positions(spec, y_true, rank):
-    """Class indices per position (``rank`` axes, as the hits have): the labels
-    themselves, with a trailing unit axis dropped, or the argmax of one-hot rows."""
-    one_hot = len(y_true.shape) == rank + 1 and y_true.shape[-1] != 1
-    if (spec.labels or ("one_hot" if one_hot else "sparse")) == "sparse":
-        return functional.sparse_label_positions(y_true, rank)
-    return ops.cast(ops.argmax(ops.cast(y_true, "float32"), axis=-1), "int32")
+def _label_positions(spec, y_true, y_pred):
+    """Class indices per position (the output's axes but its class axis), as int32:
+    the labels themselves, with a trailing unit axis dropped, or the argmax of
+    one-hot rows."""
+    if (spec.labels or _label_form(y_true, y_pred)) == "sparse":
+        return functional.sparse_label_positions(y_true, len(y_pred.shape) - 1)
+    return functional.one_hot_label_positions(y_true)
 
 
-def _class_indicators(spec, y_true, rank, class_counts):
+def _class_indicators(spec, y_true, rank, class_counts, positions):
     """Per position, 1.0 under each class its label holds (each positive unit, for
     units decided one by one): the counts behind the majority baseline."""
     if spec.task == "multiclass":
-        labels = _label_positions(spec, y_true, rank)
+        labels = positions
         # A constant, not a Range op, shaped (1, K) as the comparison needs it.
         classes = np.arange(class_counts, dtype="int32")[None, :]
         # Compared with a range, an out-of-range label counts for no class.
@@ -144,7 +145,7 @@ def _class_indicators(spec, y_true, rank, class_counts):
     return positives
 
 
-def _weights(spec, hits, y_true, sample_weight, mask):
+def _weights(spec, hits, y_true, sample_weight, mask, positions):
     """Per-position weights from sample weights, the mask, an ignored class and
     label rows with no class set, or ``None`` when nothing weights (every
     position counts once); and, where such rows are left out, the weight each
@@ -156,8 +157,7 @@ def _weights(spec, hits, y_true, sample_weight, mask):
         extra = _broadcast_like(ops.cast(ops.convert_to_tensor(extra), "float32"), hits)
         weights = extra if weights is None else weights * extra
     if spec.ignore_class is not None and spec.task == "multiclass":
-        labels = _label_positions(spec, y_true, len(hits.shape))
-        kept = ops.cast(ops.not_equal(labels, spec.ignore_class), "float32")
+        kept = ops.cast(ops.not_equal(positions, spec.ignore_class), "float32")
         weights = kept if weights is None else weights * kept
     empty_rows = None
     if spec.skip_empty_rows and spec.task == "multiclass":
@@ -180,7 +180,7 @@ def _watches_padding(verdict, mask) -> bool:
     )
 
 
-def _value_checks(spec, y_true, y_pred, rank, weights, options) -> dict:
+def _value_checks(spec, y_true, y_pred, rank, weights, options, positions) -> dict:
     """Per-position counts of bad values; the monitor reads and explains them."""
     finite = ops.isfinite(ops.cast(y_pred, "float32"))
     if len(finite.shape) > rank:
@@ -193,7 +193,7 @@ def _value_checks(spec, y_true, y_pred, rank, weights, options) -> dict:
     if options.invalid_labels_derived(spec):
         return checks  # total - the class counts (see ``TrueAccuracy.counts``)
     if spec.task == "multiclass" and (spec.labels or "") == "sparse":
-        labels = functional.sparse_label_positions(y_true, rank)
+        labels = positions
         # Negative indices wrap to huge unsigned ones: one comparison covers both ends.
         bad = ops.greater_equal(ops.cast(labels, "uint32"), y_pred.shape[-1])
         if spec.ignore_class is not None:
