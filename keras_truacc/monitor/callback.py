@@ -23,17 +23,14 @@ from keras_truacc.distributed import is_chief, unsupported_strategy_message
 from keras_truacc.keras3 import injection
 from keras_truacc.messages import (
     MonitorDisabledWarning,
-    OnceRegistry,
     TruAccWarning,
     said_for,
     warn,
 )
-from keras_truacc.monitor import checks, report
 from keras_truacc.monitor.attachment import Attachment, rerecord_jax_sharding, variable_scope
-from keras_truacc.monitor.checks import TRUE_KEY, Mismatch
-from keras_truacc.monitor.judgements import judge_compiled_metrics, unweighted_accuracy_keys
+from keras_truacc.monitor.checks import Mismatch
+from keras_truacc.monitor.diagnosis import Diagnosis
 from keras_truacc.monitor.slot_making import make_slots
-from keras_truacc.reading.model_facts import output_count
 from keras_truacc.which_keras import is_keras2_object, legacy_keras_requested
 
 
@@ -80,14 +77,8 @@ class TruAccMonitor(keras.callbacks.Callback):
         self.summary = summary
         self.log_dir = None if log_dir is None else str(log_dir)
         self._board = None
-        self.mismatches: list[Mismatch] = []
-        self.history: list[dict] = []
-        self.notes: list[str] = []
-        # Compiled Keras accuracies seen counting label rows with no class set.
-        self._counting_empty_rows: set[str] = set()
         self._hold = Attachment()  # the model this monitor is attached to, and how
-        self._judged = None
-        self._said = OnceRegistry()
+        self._diagnosis = Diagnosis(self._hold, self.tolerance, self.weighted)
         self._disabled = False
         self._for_keras2 = False  # the model is tf_keras's (set_model says)
 
@@ -107,6 +98,26 @@ class TruAccMonitor(keras.callbacks.Callback):
     @property
     def _slots(self):
         return self._hold.slots
+
+    # What this fit found (``diagnosis``).
+    @property
+    def mismatches(self) -> list[Mismatch]:
+        """Each compiled metric that differed from the true figure, per epoch."""
+        return self._diagnosis.mismatches
+
+    @property
+    def history(self) -> list[dict]:
+        """The logs of each epoch (numbers only), as the monitor saw them."""
+        return self._diagnosis.history
+
+    @property
+    def notes(self) -> list[str]:
+        """What the summary says besides the table."""
+        return self._diagnosis.notes
+
+    @property
+    def _said(self):
+        return self._diagnosis.said
 
     # -- which Keras runs the model ------------------------------------------
     def set_model(self, model):
@@ -150,8 +161,7 @@ class TruAccMonitor(keras.callbacks.Callback):
 
     # -- Keras hooks, each guarded: the monitor never breaks training --------
     def on_train_begin(self, logs=None):
-        self.mismatches, self.history, self.notes = [], [], []
-        self._counting_empty_rows = set()
+        self._diagnosis.start()
         if self._attached_by == "pending":
             self._attached_by = "fit"
             return
@@ -176,9 +186,9 @@ class TruAccMonitor(keras.callbacks.Callback):
 
     def on_test_end(self, logs=None):
         if self._attached_by is not None:
-            self._guard(self._check_empty_pass, logs or {})
+            self._guard(self._diagnosis.check_empty_pass, logs or {})
         if self._attached_by == "fit":
-            self._guard(self._check_data)
+            self._guard(self._diagnosis.check_data, self.model)
         if self._attached_by == "evaluate":
             self._guard(self._check, None, logs or {})
             self._release()
@@ -206,8 +216,7 @@ class TruAccMonitor(keras.callbacks.Callback):
     # -- TensorBoard -----------------------------------------------------------
     def dashboard_series(self, logs) -> dict:
         """``{split: {series name: value}}`` for this epoch (see ``report``)."""
-        return report.dashboard_series([s.log_key for s in self._slots],
-                                       self._judged_metrics(), logs)
+        return self._diagnosis.dashboard_series(self.model, logs)
 
     def _write_dashboard(self, epoch, logs):
         try:
@@ -234,7 +243,7 @@ class TruAccMonitor(keras.callbacks.Callback):
     def _attach(self, mode):
         self._hold.attach(self.model, self._glue, mode, self._slot_options(), self._make_slots,
                           self._make_slots_in_step, self._internal_failure)
-        self._judged = None
+        self._diagnosis.judged = None
 
     def _slot_options(self) -> tuple:
         """What makes this monitor's slots differ from another's on the same model."""
@@ -285,84 +294,12 @@ class TruAccMonitor(keras.callbacks.Callback):
             except Exception:
                 pass
 
-    # -- per epoch -------------------------------------------------------------
-    def _accuracy_slots(self):
-        return [s for s in self._slots if s.log_key.endswith(TRUE_KEY)]
-
-    def _output_count(self):
-        return max([output_count(self.model)] + [s.output_index + 1 for s in self._slots])
-
-    def _judged_metrics(self):
-        """``(log key, true key, judgement)`` for each compiled accuracy-like metric,
-        kept once every verdict is settled (``judgements``)."""
-        if self._judged is not None:
-            return self._judged
-        judged, settled = judge_compiled_metrics(self.model, self._accuracy_slots(),
-                                                 self._output_count())
-        if settled:
-            self._judged = judged
-        return judged
-
-    def _say(self, findings) -> None:
-        """Say each finding once per fit: a warning, or a note in the summary."""
-        for finding in findings:
-            if finding is None or not self._said.first(finding.once):
-                continue
-            if finding.category is None:
-                self.notes.append(finding.message)
-            else:
-                warn(finding.message, finding.category)
-
+    # -- per epoch, and at the end (``diagnosis``) --------------------------------
     def _check(self, epoch, logs):
-        if self._wrapper is None or self._wrapper.failed:
-            return
-        stalled = checks.step_update_finding(self._wrapper.updated, logs)
-        if stalled is not None:
-            self._say([stalled])
-            return
-        if epoch is not None:
-            self._check_empty_pass(logs, "The training data")
-        self._check_data()
-        for slot in self._accuracy_slots():  # a guess open until the label rows showed
-            slot.metric.report_settled_guess()
-        found = checks.mismatches(self._judged_metrics(), logs, epoch, self.tolerance)
-        self.mismatches.extend(found)
-        self._say(checks.mismatch_finding(m, self.tolerance) for m in found)
-        if self._wrapper.saw_sample_weight and not self.weighted:
-            unweighted = unweighted_accuracy_keys(self.model)
-            if unweighted:
-                self._say([checks.unweighted_note(unweighted)])
-        self.history.append({k: float(v) for k, v in logs.items() if _is_number(v)})
-
-    def _check_empty_pass(self, logs, what=None):
-        """``what`` names the training data (its pass logs ``val_`` keys too); without
-        it, the pass is the validation or evaluate pass, whose logs are its own."""
-        own_logs = what is None
-        if what is None:
-            what = "The validation data" if self._attached_by == "fit" else "The data given to evaluate"
-        updated = self._wrapper is None or self._wrapper.updated
-        keys = [slot.log_key for slot in self._accuracy_slots()]
-        self._say([checks.empty_pass_finding(keys, logs, updated, what, own_logs)])
-
-    def _check_data(self):
-        if self._wrapper is None or not self._wrapper.updated:
-            return
-        for slot in self._accuracy_slots():
-            counting = [k for k, true_key, _j in self._judged_metrics() if true_key == slot.log_key]
-            findings = checks.data_findings(slot, slot.metric.counts(), slot.metric.verdict,
-                                            counting)
-            for finding in findings:
-                if finding.once == ("empty rows", slot.log_key) and finding.category is not None:
-                    self._counting_empty_rows.update(counting)
-            self._say(findings)
+        self._diagnosis.check_epoch(self.model, epoch, logs)
 
     def _finish(self, logs):
-        if self._wrapper is None or self._wrapper.failed:
-            return
-        weighted_fit = self._wrapper.saw_sample_weight
-        self._say(checks.baseline_finding(slot, logs, self.tolerance, weighted_fit)
-                  for slot in self._accuracy_slots())
-        if self._prints_summary():
+        if self._diagnosis.finish(logs) and self._prints_summary():
             print(self.summary_text(logs))
 
     def _prints_summary(self) -> bool:
@@ -372,14 +309,4 @@ class TruAccMonitor(keras.callbacks.Callback):
 
     def summary_text(self, logs) -> str:
         """The end-of-fit table: each accuracy-like key, its final value, the true one."""
-        return report.summary_text([s.log_key for s in self._accuracy_slots()],
-                                   self._judged_metrics(), logs, self.mismatches, self.notes,
-                                   self._counting_empty_rows)
-
-
-def _is_number(value) -> bool:
-    try:
-        float(value)
-        return True
-    except (TypeError, ValueError):
-        return False
+        return self._diagnosis.summary_text(self.model, logs)
