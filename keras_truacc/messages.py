@@ -22,6 +22,12 @@ class AccuracyMismatchWarning(TruAccWarning):
     """A reported accuracy differs from the true accuracy, with cause and fix."""
 
 
+class MetricMismatchWarning(TruAccWarning):
+    """A compiled metric other than accuracy (AUC, Precision, IoU, ...) is set up
+    for another output scale or label form; the message gives the right line, and
+    the monitor logs the right figure beside it (``true_<name>``)."""
+
+
 class BaselineWarning(TruAccWarning):
     """The true accuracy is no better than always answering the majority class."""
 

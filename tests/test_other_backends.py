@@ -36,6 +36,7 @@ SCENARIOS = [
     "tests/test_tensorboard.py::test_dashboard_through_tensorboard[monitor_only]",
     "tests/test_invisible_monitor.py",
     "tests/test_performance.py",  # JAX: the equation bars (TensorFlow's run the op bars)
+    "tests/test_metric_families.py",
 ]
 
 

@@ -7,7 +7,7 @@ load a backend. A subcommand that needs Keras imports it through
 ``prepare_backend``, which hides TensorFlow's start-up log lines unless
 ``--debug`` is given.
 
-Exit codes: 0 every compiled accuracy is right; 1 one is wrong; 2 an input could
+Exit codes: 0 every compiled accuracy (and AUC, Precision, IoU, ... metric) is right; 1 one is wrong; 2 an input could
 not be used (one line on stderr says why; ``--debug`` adds the traceback).
 ``truacc run`` exits with the script's own code.
 """
@@ -38,7 +38,7 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="truacc",
         description="The accuracy you see is the accuracy you mean.",
-        epilog="Exit codes: 0 every compiled accuracy is right, 1 one is wrong, 2 an input "
+        epilog="Exit codes: 0 every compiled accuracy (and AUC, Precision, IoU, ... metric) is right, 1 one is wrong, 2 an input "
         "could not be used (truacc run: the script's own code).",
     )
     parser.add_argument("--debug", action="store_true",
@@ -97,7 +97,7 @@ def build_parser():
         description="Run SCRIPT (a .py file or an .ipynb notebook) unchanged, with ARGS as its "
         "command line. At each fit, read the compiled model and the first batch of its data, "
         "print truacc's report for them, and return an empty History without training; the "
-        "script goes on. Exit code 0: every compiled accuracy is right; 1: one is wrong; "
+        "script goes on. Exit code 0: every compiled accuracy (and AUC, Precision, IoU, ... metric) is right; 1: one is wrong; "
         "2: the script could not be checked.",
     )
     check.add_argument("--files", action="store_true",

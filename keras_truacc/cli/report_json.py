@@ -68,8 +68,8 @@ def _metric(m) -> dict:
         "weighted": bool(m.weighted),
         "computation": {
             "kind": c.kind,
-            "threshold": c.threshold,
-            "k": c.k,
+            "threshold": getattr(c, "threshold", None),
+            "k": getattr(c, "k", None),
             "picked_by_keras": bool(c.picked_by_keras),
             "description": c.describe(),
         },

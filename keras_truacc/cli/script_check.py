@@ -10,7 +10,7 @@ checked, and returns Keras's own structure of results with every value NaN
 (nothing was measured). ``model.save``/``save_weights`` are skipped with a line:
 the model is untrained, and a trained model on disk must not be overwritten.
 
-Exit codes: 0 every compiled accuracy is right; 1 one is wrong (or a set-up
+Exit codes: 0 every compiled accuracy (and AUC, Precision, IoU, ... metric) is right; 1 one is wrong (or a set-up
 error makes every accuracy wrong); 2 the script could not be checked.
 """
 
@@ -229,7 +229,9 @@ def summarize(name, checks, out) -> int:
     bad = [(c, c.problems()) for c in checks if not c.report.ok]
     count = f"{len(checks)} call(s) checked"
     if not bad:
-        print(f"truacc check: {name}: every compiled accuracy is right ({count}).", file=out)
+        families = any(m.computation.kind == "family" for c in checks for m in c.report.metrics)
+        what = "metric" if families else "accuracy"
+        print(f"truacc check: {name}: every compiled {what} is right ({count}).", file=out)
         return EXIT_RIGHT
     said = "; ".join(f"{c.label}: {', '.join(problems)}" for c, problems in bad)
     print(f"truacc check: {name}: {said} ({count}).", file=out)

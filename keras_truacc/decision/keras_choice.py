@@ -60,6 +60,9 @@ class Judgement:
     correct: bool | None
     cause: str = ""
     fix: str = ""
+    # For a wrong metric that one Keras class computes right with other arguments:
+    # ``(class name, ((argument, value), ...))`` (see ``metric_families``).
+    corrected: tuple | None = None
 
 
 def keras_accuracy_choice(output_shape, label_shape, name: str = "accuracy"):

@@ -23,6 +23,9 @@ class Slot:
     output_name: str | None
     log_key: str
     weighted: bool = False
+    # A true twin's: the judgement of the compiled metric it corrects, and that
+    # metric's log key (``monitor.slot_making``); ``None`` for the others.
+    twin_of: tuple | None = None
 
     def weight_from(self, sample_weight):
         """The weight this slot counts with: the sample weight itself when weighted;

@@ -20,6 +20,7 @@ from keras_truacc.messages import (
     AccuracyMismatchWarning,
     BaselineWarning,
     DataWarning,
+    MetricMismatchWarning,
     UnmonitoredStepWarning,
 )
 
@@ -251,3 +252,13 @@ def baseline_finding(slot, logs, tolerance, weighted_fit) -> Finding | None:
             "resample, or train longer.",
         )
     return None
+
+
+def twin_finding(twin_key: str, compiled_key: str, judgement) -> Finding:
+    """A compiled metric that is certainly wrong, and the true twin logged beside it."""
+    return Finding(
+        ("twin", compiled_key), MetricMismatchWarning,
+        f"'{compiled_key}' is set up wrong for this model. Cause: {judgement.cause} "
+        f"Fix: {judgement.fix}. Meanwhile the right figure is logged as '{twin_key}' "
+        f"(and 'val_{twin_key}').",
+    )

@@ -70,6 +70,8 @@ class Diagnosis:
         if epoch is not None:
             self.check_empty_pass(logs, "The training data")
         self.check_data(model)
+        self.say(checks.twin_finding(slot.log_key, *slot.twin_of)
+                 for slot in self.hold.slots if slot.twin_of is not None)
         for slot in self.accuracy_slots():  # a guess open until the label rows showed
             slot.metric.report_settled_guess()
         found = checks.mismatches(self.judged_metrics(model), logs, epoch, self.tolerance)

@@ -18,9 +18,10 @@ from keras_truacc.decision.facts import format_shape
 from keras_truacc.decision.keras_choice import Judgement, MetricComputation, judge
 from keras_truacc.decision.label_values import describe_labels
 from keras_truacc.decision.losses import meaning_of
+from keras_truacc.decision.metric_families import judge_family
 from keras_truacc.decision.resolver import Verdict, resolve
 from keras_truacc.reading.binding import compiled_metrics_of, metric_slots
-from keras_truacc.reading.metric_reading import read_metric
+from keras_truacc.reading.metric_reading import read_family_metric, read_metric
 from keras_truacc.reading.model_facts import model_output_facts, output_count, output_name
 from keras_truacc.which_keras import is_keras2_object
 
@@ -122,12 +123,15 @@ def inspect(model, y=None, x=None, sample_weight=None) -> Report:
         verdict = resolve(facts)
         reports = []
         for key, weighted, metric in user_metrics[index]:
-            computation = read_metric(metric, facts.output_shape, facts.label_shape)
-            if computation is None:
-                continue
-            reports.append(
-                MetricReport(key, index, weighted, computation, judge(computation, verdict))
-            )
+            computation = read_family_metric(metric)  # AUC, Precision, IoU, top-k, ...
+            if computation is not None:
+                judgement = judge_family(computation, verdict)
+            else:
+                computation = read_metric(metric, facts.output_shape, facts.label_shape)
+                if computation is None:
+                    continue
+                judgement = judge(computation, verdict)
+            reports.append(MetricReport(key, index, weighted, computation, judgement))
         outputs.append(OutputReport(index, facts.output_name, verdict, tuple(reports)))
     return Report(tuple(outputs))
 
@@ -348,10 +352,12 @@ def _summary(report: Report, bold: bool = False) -> str:
     """The last line: how many compiled accuracies are wrong, and how many can't be
     told yet (a verdict that rests on a guess judges nothing)."""
     wrong = len(report.wrong)
-    open_ = sum(m.judgement.correct is None for out in report.outputs for m in out.metrics)
+    open_ = sum(m.judgement.correct is None and not _by_design(m)
+                for out in report.outputs for m in out.metrics)
     if wrong == 0 and open_ == 0:
-        return "All compiled accuracies are right."
-    said = [f"{wrong} compiled accuracy metric(s) are wrong."] if wrong else []
+        families = any(m.computation.kind == "family" for m in report.metrics)
+        return f"All compiled {'metrics' if families else 'accuracies'} are right."
+    said = [f"{wrong} compiled {_metric_word(report)}metric(s) are wrong."] if wrong else []
     if open_:
         said.append(f"{open_} can't be told yet (see 'open until known' and 'why').")
     text = " ".join(said)
@@ -360,3 +366,14 @@ def _summary(report: Report, bold: bool = False) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _by_design(m: MetricReport) -> bool:
+    """A metric that is another figure on purpose (top-k, a pooled AUC): nothing is open."""
+    return m.judgement.cause.endswith("a different figure by design.")
+
+
+def _metric_word(report: Report) -> str:
+    """``accuracy`` while only accuracies are judged (the summary's words since 0.1)."""
+    families = any(m.computation.kind == "family" for m in report.metrics)
+    return "" if families else "accuracy "

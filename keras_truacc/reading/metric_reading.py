@@ -14,6 +14,7 @@ from __future__ import annotations
 import keras
 
 from keras_truacc.decision.keras_choice import MetricComputation, keras_accuracy_choice
+from keras_truacc.decision.metric_families import FAMILIES, FamilyMetric
 from keras_truacc.which_keras import is_keras2_object
 
 _BY_NAME = {
@@ -68,3 +69,32 @@ def read_metric(metric, output_shape, label_shape) -> MetricComputation | None:
             return None
         return MetricComputation(kind, name, threshold=0.5 if kind == "binary" else None, k=5 if kind == "top_k" else None)
     return None
+
+
+def read_family_metric(metric) -> FamilyMetric | None:
+    """A compiled metric of one of ``metric_families.FAMILIES`` (a string Keras knows,
+    like ``"auc"``, or a metric object, Keras 3's or tf_keras's), as a ``FamilyMetric``;
+    ``None`` for any other.
+
+    >>> import keras
+    >>> read_family_metric(keras.metrics.MeanIoU(num_classes=3)).describe()
+    'MeanIoU(num_classes=3, sparse_y_true=True, sparse_y_pred=True)'
+    >>> read_family_metric("auc").config["from_logits"]
+    False
+    """
+    name = None
+    if isinstance(metric, str):
+        if metric.lower() in ("accuracy", "acc", "crossentropy", "ce"):
+            return None
+        try:
+            name, metric = metric, keras.metrics.get(metric)  # logged under the string
+        except (ValueError, TypeError):
+            return None
+    cls = type(metric).__name__
+    if cls not in FAMILIES:
+        return None
+    try:
+        config = dict(metric.get_config())
+    except Exception:  # a metric that can't say its config: not judged
+        return None
+    return FamilyMetric(cls, name or getattr(metric, "name", cls), config)

@@ -1,0 +1,258 @@
+"""Issue 22: compiled metrics beyond accuracy, judged. Each wrong configuration is
+said, with the Keras line that is right; that line, built from the judgement
+(``Judgement.corrected``), is run on ``model.predict`` and compared with
+scikit-learn on the same predictions. Right configurations raise nothing.
+
+Runs on TensorFlow here, and on JAX and PyTorch through test_other_backends.py.
+"""
+
+import warnings
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from sklearn import metrics as skm
+
+import keras_truacc as truacc
+from keras_truacc.cli import main as cli_main
+
+N = 256
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _rows_summing_to_one(probabilities):
+    """float32 softmax rows in float64, renormalised (scikit-learn checks the sums)."""
+    rows = probabilities.astype("float64")
+    return rows / rows.sum(axis=1, keepdims=True)
+
+
+def _fit(model, loss, metrics, x, y):
+    """Trained without the metrics (some wrong ones make Keras's step raise), then
+    compiled with them, as the user's script compiles it."""
+    model.compile(keras.optimizers.Adam(0.01), loss)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(x, y, epochs=3, batch_size=64, verbose=0)
+    model.compile(keras.optimizers.Adam(0.01), loss, metrics=metrics)
+    return model
+
+
+def _judgements(model, x, y):
+    report = truacc.inspect(model, x=x[:64], y=y[:64])
+    return {m.key: m.judgement for m in report.metrics}
+
+
+def _corrected_value(judgement, y, predictions):
+    class_name, config = judgement.corrected
+    metric = getattr(keras.metrics, class_name).from_config(dict(config))
+    with warnings.catch_warnings():
+        # Keras's IoU metrics ask JAX for int64 (without x64 it says so, and uses int32).
+        warnings.filterwarnings("ignore", "Explicitly requested dtype int64", UserWarning)
+        metric.update_state(y, predictions)
+        return float(metric.result())
+
+
+def _binary_data(rng):
+    x = rng.normal(size=(N, 8)).astype("float32")
+    y = (x[:, 0] + 0.7 * rng.normal(size=N) > 0.3).astype("float32")[:, None]
+    return x, y
+
+
+def _dense(units, activation=None):
+    return keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"),
+                             keras.layers.Dense(units, activation=activation)])
+
+
+def test_logits_model_metrics_are_wrong_and_their_fixes_match_sklearn(rng):
+    x, y = _binary_data(rng)
+    metrics = ["auc", keras.metrics.Precision(), "recall", keras.metrics.BinaryIoU(),
+               keras.metrics.BinaryCrossentropy()]
+    model = _fit(_dense(1), keras.losses.BinaryCrossentropy(from_logits=True), metrics, x, y)
+    judged = _judgements(model, x, y)
+    for key in ("auc", "precision", "recall", "binary_io_u", "binary_crossentropy"):
+        assert judged[key].correct is False, (key, judged[key])
+        assert judged[key].fix.startswith("keras.metrics."), judged[key].fix
+    logits = model.predict(x, verbose=0)
+    labels, decided = y[:, 0].astype(int), (logits[:, 0] > 0).astype(int)
+    assert judged["auc"].fix == "keras.metrics.AUC(from_logits=True)"
+    assert _corrected_value(judged["auc"], y, logits) == pytest.approx(
+        skm.roc_auc_score(labels, logits[:, 0]), abs=0.01)  # Keras's 200-threshold AUC
+    assert judged["precision"].fix == "keras.metrics.Precision(thresholds=0.0)"
+    assert _corrected_value(judged["precision"], y, logits) == pytest.approx(
+        skm.precision_score(labels, decided), abs=1e-5)
+    assert _corrected_value(judged["recall"], y, logits) == pytest.approx(
+        skm.recall_score(labels, decided), abs=1e-5)
+    assert _corrected_value(judged["binary_io_u"], y, logits) == pytest.approx(
+        skm.jaccard_score(labels, decided, average=None).mean(), abs=1e-5)
+    assert _corrected_value(judged["binary_crossentropy"], y, logits) == pytest.approx(
+        skm.log_loss(labels, _sigmoid(logits[:, 0].astype("float64"))), abs=1e-3)
+
+
+def test_mean_iou_on_softmax_and_on_a_sigmoid_is_wrong_and_fixed(rng):
+    x = rng.normal(size=(N, 8)).astype("float32")
+    y = np.argmax(x[:, :4] + 0.5 * rng.normal(size=(N, 4)), axis=1)
+    model = _fit(_dense(4, "softmax"), "sparse_categorical_crossentropy",
+                 [keras.metrics.MeanIoU(num_classes=4)], x, y)
+    (judgement,) = _judgements(model, x, y).values()
+    assert judgement.correct is False
+    assert judgement.fix == "keras.metrics.MeanIoU(num_classes=4, sparse_y_pred=False)"
+    probabilities = model.predict(x, verbose=0)
+    assert _corrected_value(judgement, y, probabilities) == pytest.approx(
+        skm.jaccard_score(y, probabilities.argmax(1), average="macro"), abs=1e-5)
+
+    xb, yb = _binary_data(rng)
+    model = _fit(_dense(1, "sigmoid"), "binary_crossentropy",
+                 [keras.metrics.MeanIoU(num_classes=2)], xb, yb)
+    (judgement,) = _judgements(model, xb, yb).values()
+    assert judgement.correct is False and judgement.corrected[0] == "BinaryIoU"
+    probabilities = model.predict(xb, verbose=0)
+    decided = (probabilities[:, 0] > 0.5).astype(int)
+    assert _corrected_value(judgement, yb, probabilities) == pytest.approx(
+        skm.jaccard_score(yb[:, 0].astype(int), decided, average=None).mean(), abs=1e-5)
+
+
+def test_f1_with_threshold_none_on_independent_units_is_wrong_and_fixed(rng):
+    x = rng.normal(size=(N, 8)).astype("float32")
+    y = (x[:, :5] + 0.5 * rng.normal(size=(N, 5)) > 0.2).astype("float32")
+    model = _fit(_dense(5, "sigmoid"), "binary_crossentropy",
+                 [keras.metrics.F1Score(average="macro")], x, y)
+    (judgement,) = _judgements(model, x, y).values()
+    assert judgement.correct is False
+    assert judgement.fix == "keras.metrics.F1Score(threshold=0.5)"
+    probabilities = model.predict(x, verbose=0)
+    assert _corrected_value(judgement, y, probabilities) == pytest.approx(
+        skm.f1_score(y.astype(int), (probabilities > 0.5).astype(int), average="macro"), abs=1e-4)
+
+    xb, yb = _binary_data(rng)
+    model = _fit(_dense(1, "sigmoid"), "binary_crossentropy",
+                 [keras.metrics.F1Score(average="micro")], xb, yb)
+    (judgement,) = _judgements(model, xb, yb).values()
+    assert judgement.correct is False
+    probabilities = model.predict(xb, verbose=0)
+    assert _corrected_value(judgement, yb, probabilities) == pytest.approx(
+        skm.f1_score(yb[:, 0].astype(int), (probabilities[:, 0] > 0.5).astype(int)), abs=1e-4)
+
+
+def test_top_k_and_crossentropy_with_the_wrong_label_form_are_wrong_and_fixed(rng):
+    x = rng.normal(size=(N, 8)).astype("float32")
+    y = np.argmax(x[:, :6] + rng.normal(size=(N, 6)), axis=1)
+    model = _fit(_dense(6, "softmax"), "sparse_categorical_crossentropy",
+                 [keras.metrics.TopKCategoricalAccuracy(k=3),
+                  keras.metrics.CategoricalCrossentropy()], x, y)
+    judged = _judgements(model, x, y)
+    top_k, crossentropy = judged["top_k_categorical_accuracy"], judged["categorical_crossentropy"]
+    assert top_k.correct is False and crossentropy.correct is False
+    assert top_k.fix == "keras.metrics.SparseTopKCategoricalAccuracy(k=3)"
+    probabilities = model.predict(x, verbose=0)
+    assert _corrected_value(top_k, y, probabilities) == pytest.approx(
+        skm.top_k_accuracy_score(y, probabilities, k=3, labels=range(6)), abs=1e-5)
+    assert _corrected_value(crossentropy, y, probabilities) == pytest.approx(
+        skm.log_loss(y, _rows_summing_to_one(probabilities), labels=range(6)), abs=1e-3)
+
+
+def test_metrics_with_no_argument_that_fixes_them_say_what_to_do(rng):
+    x, y = _binary_data(rng)
+    model = _fit(_dense(1), keras.losses.BinaryCrossentropy(from_logits=True),
+                 [keras.metrics.PrecisionAtRecall(0.5), keras.metrics.KLDivergence()], x, y)
+    for judgement in _judgements(model, x, y).values():
+        assert judgement.correct is False and judgement.corrected is None
+        assert "probabilities" in judgement.fix
+
+
+RIGHT = [
+    ("logits", [keras.metrics.AUC(from_logits=True), keras.metrics.Precision(thresholds=0.0),
+                keras.metrics.BinaryIoU(threshold=0.0),
+                keras.metrics.BinaryCrossentropy(from_logits=True),
+                keras.metrics.Recall(top_k=1)]),
+    ("sigmoid", ["auc", "precision", "recall", keras.metrics.BinaryIoU(),
+                 keras.metrics.F1Score(threshold=0.5), "binary_crossentropy",
+                 keras.metrics.PrecisionAtRecall(0.5), keras.metrics.TruePositives()]),
+    ("softmax", [keras.metrics.MeanIoU(num_classes=4, sparse_y_pred=False),
+                 keras.metrics.SparseTopKCategoricalAccuracy(k=2),
+                 keras.metrics.SparseCategoricalCrossentropy()]),
+]
+
+
+@pytest.mark.parametrize("kind, metrics", RIGHT, ids=[kind for kind, _ in RIGHT])
+def test_right_configurations_are_never_called_wrong(rng, kind, metrics):
+    if kind == "softmax":
+        x = rng.normal(size=(N, 8)).astype("float32")
+        y = np.argmax(x[:, :4], axis=1)
+        model = _fit(_dense(4, "softmax"), "sparse_categorical_crossentropy", metrics, x, y)
+    else:
+        x, y = _binary_data(rng)
+        loss = (keras.losses.BinaryCrossentropy(from_logits=True) if kind == "logits"
+                else "binary_crossentropy")
+        model = _fit(_dense(1, None if kind == "logits" else "sigmoid"), loss, metrics, x, y)
+    judged = _judgements(model, x, y)
+    assert len(judged) == len(metrics)
+    assert not [key for key, j in judged.items() if j.correct is False], judged
+
+
+def test_a_pooled_auc_on_softmax_is_a_different_figure_by_design_not_wrong(rng):
+    x = rng.normal(size=(N, 8)).astype("float32")
+    y = keras.utils.to_categorical(np.argmax(x[:, :4], axis=1), 4)
+    model = _fit(_dense(4, "softmax"), "categorical_crossentropy", ["auc", "precision"], x, y)
+    report = truacc.inspect(model, x=x[:64], y=y[:64])
+    for m in report.metrics:
+        assert m.judgement.correct is None and "by design" in m.judgement.cause
+    assert str(report).splitlines()[-1] == "All compiled metrics are right."
+
+
+FIXTURE = Path(__file__).parent / "cli_fixtures" / "metric_families.py"
+WRONG_KEYS = ("'auc'", "'precision'", "'recall'", "'binary_io_u'", "'binary_crossentropy'",
+              "'mean_io_u'", "'f1_score'", "'top_k_categorical_accuracy'", "'accuracy'")
+
+
+def test_check_exits_1_on_the_wrong_lines_naming_each_and_0_on_their_fixes(capsys):
+    assert cli_main(["check", str(FIXTURE)]) == 1
+    out = capsys.readouterr().out
+    summary = out.strip().splitlines()[-1]
+    for key in WRONG_KEYS:
+        assert f"{key} is wrong" in summary, (key, summary)
+    assert summary.count(" is wrong") == 10  # f1_score on two models
+    assert cli_main(["check", str(FIXTURE), "right"]) == 0
+    out = capsys.readouterr().out
+    assert "[WRONG]" not in out
+    assert out.strip().splitlines()[-1].endswith("every compiled metric is right (4 call(s) checked).")
+
+
+def test_the_monitor_logs_a_true_twin_beside_each_wrong_metric(rng):
+    x, y = _binary_data(rng)
+    model = _dense(1)
+    model.compile(keras.optimizers.Adam(0.01), keras.losses.BinaryCrossentropy(from_logits=True),
+                  metrics=["auc", "precision", keras.metrics.BinaryIoU(),
+                           keras.metrics.Recall(thresholds=0.0)])
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        history = model.fit(x[:192], y[:192], validation_data=(x[192:], y[192:]), epochs=2,
+                            batch_size=64, verbose=0, callbacks=[truacc.TruAccMonitor()])
+    logs = {key: values[-1] for key, values in history.history.items()}
+    said = [str(w.message) for w in warned if issubclass(w.category, truacc.MetricMismatchWarning)]
+    assert len(said) == 3 and all("'val_true_" in message for message in said), said
+    assert "true_recall" not in logs  # right as compiled: no twin
+    logits = model.predict(x[192:], verbose=0)[:, 0]
+    labels, decided = y[192:, 0].astype(int), (logits > 0).astype(int)
+    assert logs["val_true_auc"] == pytest.approx(skm.roc_auc_score(labels, logits), abs=0.01)
+    assert logs["val_true_precision"] == pytest.approx(skm.precision_score(labels, decided),
+                                                       abs=1e-5)
+    assert logs["val_true_binary_io_u"] == pytest.approx(
+        skm.jaccard_score(labels, decided, average=None).mean(), abs=1e-5)
+    assert logs["val_recall"] == pytest.approx(skm.recall_score(labels, decided), abs=1e-5)
+
+
+def test_a_right_set_up_gets_no_twin_and_no_warning(rng):
+    x, y = _binary_data(rng)
+    model = _dense(1, "sigmoid")
+    model.compile("adam", "binary_crossentropy",
+                  metrics=["auc", "precision", keras.metrics.BinaryIoU()])
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        history = model.fit(x, y, epochs=1, verbose=0, callbacks=[truacc.TruAccMonitor()])
+    assert not [key for key in history.history if key.startswith("true_") and
+                key not in ("true_accuracy",)]
+    assert not [w for w in warned if issubclass(w.category, truacc.MetricMismatchWarning)]
