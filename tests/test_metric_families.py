@@ -122,7 +122,8 @@ def test_f1_with_threshold_none_on_independent_units_is_wrong_and_fixed(rng):
                  [keras.metrics.F1Score(average="macro")], x, y)
     (judgement,) = _judgements(model, x, y).values()
     assert judgement.correct is False
-    assert judgement.fix == "keras.metrics.F1Score(threshold=0.5)"
+    # The fix keeps the user's other arguments: copying it changes only the threshold.
+    assert judgement.fix == "keras.metrics.F1Score(average='macro', threshold=0.5)"
     probabilities = model.predict(x, verbose=0)
     assert _corrected_value(judgement, y, probabilities) == pytest.approx(
         skm.f1_score(y.astype(int), (probabilities > 0.5).astype(int), average="macro"), abs=1e-4)

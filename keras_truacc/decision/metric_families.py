@@ -76,6 +76,9 @@ class FamilyMetric:
     config: dict = field(default_factory=dict, hash=False)
     kind: str = "family"  # beside ``keras_choice.MetricComputation``'s kinds
     picked_by_keras: bool = False
+    # The arguments the user gave, as written: those that differ from the class's
+    # defaults (a fix line keeps them, so that copying it changes only what is wrong).
+    arguments: tuple = ()
 
     @property
     def family(self) -> str:
@@ -185,11 +188,14 @@ class _Case:
         if changes is None:
             return Judgement(False, cause, fix or "")
         target = class_name or self.metric.class_name
-        shown = ", ".join(f"{k}={v!r}" for k, v in changes.items())
+        same = target == self.metric.class_name
+        # The same class keeps the user's other arguments in the line; another class
+        # shows only what it needs.
+        kept = {k: v for k, v in self.metric.arguments if k not in changes} if same else {}
+        shown = ", ".join(f"{k}={v!r}" for k, v in {**kept, **changes}.items())
         line = fix or f"keras.metrics.{target}({shown})"
         # Another class: its own defaults, with the changes; the same: the user's
         # arguments, with the changes.
-        same = target == self.metric.class_name
         config = {k: v for k, v in self.config.items() if k != "name"} if same else {}
         config.update(changes)
         config["name"] = self.metric.name

@@ -11,6 +11,8 @@ True
 
 from __future__ import annotations
 
+import inspect
+
 import keras
 
 from keras_truacc.decision.keras_choice import MetricComputation, keras_accuracy_choice
@@ -97,4 +99,36 @@ def read_family_metric(metric) -> FamilyMetric | None:
         config = dict(metric.get_config())
     except Exception:  # a metric that can't say its config: not judged
         return None
-    return FamilyMetric(cls, name or getattr(metric, "name", cls), config)
+    return FamilyMetric(cls, name or getattr(metric, "name", cls), config,
+                        arguments=_arguments_given(type(metric), config))
+
+
+def _arguments_given(metric_class, config: dict) -> tuple:
+    """The ``config`` entries that differ from ``metric_class``'s defaults (required
+    arguments always), in the order of its signature; ``name`` and ``dtype`` left out.
+
+    >>> import keras
+    >>> _arguments_given(keras.metrics.F1Score, keras.metrics.F1Score(average="micro").get_config())
+    (('average', 'micro'),)
+    """
+    try:
+        parameters = inspect.signature(metric_class.__init__).parameters
+    except (TypeError, ValueError):
+        return ()
+    given = []
+    for key, parameter in parameters.items():
+        if key in ("self", "name", "dtype") or key not in config:
+            continue
+        value = config[key]
+        if parameter.default is inspect.Parameter.empty or not _same(value, parameter.default):
+            given.append((key, value))
+    return tuple(given)
+
+
+def _same(value, default) -> bool:
+    if isinstance(value, (list, tuple)) and isinstance(default, (list, tuple)):
+        return list(value) == list(default)
+    try:
+        return bool(value == default)
+    except Exception:
+        return False
