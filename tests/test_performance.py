@@ -68,3 +68,30 @@ def test_jax_equations_in_the_same_proportion_to_accuracy():
     assert equations["monitor"] - equations["accuracy"] <= accuracy_cost * 60 / 42, equations
     assert auto["variables"]["unique"] - none["variables"]["unique"] <= 2
     assert monitored["variables"]["unique"] - accuracy["variables"]["unique"] <= 3
+
+
+@on_tensorflow
+def test_a_right_set_up_of_other_compiled_metrics_costs_the_monitor_nothing_more():
+    """Issue 22: twins exist only for metrics that are certainly wrong. Beside right
+    top-k and cross-entropy metrics the monitor adds what it adds beside 'accuracy'
+    alone: no twin, no extra op, no extra variable."""
+    from benchmarks import models
+
+    def cost(*metrics):
+        counts = []
+        for monitor in (None, truacc.TruAccMonitor(summary=False)):
+            keras.utils.clear_session()
+            keras.utils.set_random_seed(0)
+            model = models.build_ops_model(keras)
+            model.compile("adam", "sparse_categorical_crossentropy", metrics=list(metrics))
+            x = np.random.default_rng(0).normal(size=(64, 16)).astype("float32")
+            counts.append(ops.measure(model, x, np.zeros(64, "int64"),
+                                      [monitor] if monitor else None))
+        plain, monitored = counts
+        return (monitored["tf"]["ops"] - plain["tf"]["ops"],
+                monitored["variables"]["unique"] - plain["variables"]["unique"])
+
+    alone = cost("accuracy")
+    beside = cost("accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=3),
+                  keras.metrics.SparseCategoricalCrossentropy())
+    assert beside == alone, (alone, beside)
