@@ -5,8 +5,13 @@ It sits above both metric classes, so neither imports the other's Keras.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def auto(name: str = "accuracy", **overrides):
+if TYPE_CHECKING:
+    from keras_truacc.metrics import TrueAccuracy
+
+
+def auto(name: str = "accuracy", **overrides) -> "TrueAccuracy":
     """The one-line replacement for ``metrics=['accuracy']``.
 
     >>> import keras_truacc as truacc

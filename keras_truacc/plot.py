@@ -25,20 +25,32 @@ def reported_keys(history: dict, prefix: str = "") -> list[str]:
     return keys
 
 
-def plot_history(history, path=None, title=None):
+def _equal(reported, true) -> bool:
+    import numpy as np
+
+    reported, true = np.asarray(reported, float), np.asarray(true, float)
+    return reported.shape == true.shape and bool(np.allclose(reported, true, atol=5e-5))
+
+
+def plot_history(history, path: str | None = None, title: str | None = None):
     """One panel per split: each reported accuracy, the true accuracy, the gap
     shaded between them and the majority baseline dashed.
 
-    Keras's lines are dashed with square markers and drawn above the true line,
-    so a reported accuracy that equals the true one stays visible on it.
+    Keras's lines are dashed with square markers and drawn above the true line.
+    Where a reported accuracy equals the true one at every epoch, its legend says so
+    (``accuracy (Keras) = true_accuracy``) and the true line is drawn as a wide band
+    under it, so both stay visible.
 
     ``history`` is a ``keras.callbacks.History`` or its ``.history`` dict.
     Returns the matplotlib ``Figure``; saves a PNG when ``path`` is given.
 
     >>> fig = plot_history({"binary_accuracy": [0.9, 0.9], "true_accuracy": [0.1, 0.2],
     ...                     "majority_baseline": [0.1, 0.1]})
-    >>> [line.get_label() for line in fig.axes[0].lines]
-    ['binary_accuracy (Keras)', 'true_accuracy', 'majority_baseline']
+    >>> print(" | ".join(line.get_label() for line in fig.axes[0].lines))
+    binary_accuracy (Keras) | true_accuracy | majority_baseline
+    >>> fig = plot_history({"accuracy": [0.5, 0.7], "true_accuracy": [0.5, 0.7]})
+    >>> print(" | ".join(line.get_label() for line in fig.axes[0].lines))
+    accuracy (Keras) = true_accuracy | true_accuracy
     """
     import matplotlib
 
@@ -54,14 +66,21 @@ def plot_history(history, path=None, title=None):
         true_key = prefix + TRUE_KEY
         true = logs.get(true_key)
         epochs = range(1, len(true or next(iter(logs.values()))) + 1)
+        covered = False  # a reported line lies exactly on the true one
         for key in reported_keys(logs, prefix):
+            equal = true is not None and _equal(logs[key], true)
+            covered = covered or equal
             ax.plot(epochs, logs[key], marker="s", linestyle="--", zorder=3,
-                    label=f"{key[len(prefix):]} (Keras)")
-            if true is not None:
+                    label=f"{key[len(prefix):]} (Keras)" + (f" = {TRUE_KEY}" if equal else ""))
+            if true is not None and not equal:
                 ax.fill_between(epochs, logs[key], true, alpha=0.15)
         if true is not None:
-            ax.plot(epochs, true, marker="o", linewidth=2.5, color="black", zorder=2,
-                    label=TRUE_KEY)
+            if covered:  # a wide band under the reported line, seen on both sides of it
+                ax.plot(epochs, true, linewidth=9, color="black", alpha=0.3, zorder=2,
+                        solid_capstyle="round", label=TRUE_KEY)
+            else:
+                ax.plot(epochs, true, marker="o", linewidth=2.5, color="black", zorder=2,
+                        label=TRUE_KEY)
         base = logs.get(prefix + BASELINE_KEY)
         if base is not None:
             ax.plot(epochs, base, linestyle="--", color="grey", label=BASELINE_KEY)

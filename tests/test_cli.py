@@ -199,6 +199,16 @@ def test_inspect_imports_the_module_a_custom_layer_needs_and_reports_each_path(i
         assert re.search(r"^[IWE]\d{4} .*oneDNN", done.stderr, re.MULTILINE), done.stderr
 
 
+def test_check_names_the_place_of_a_syntax_error_once(tmp_path):
+    """Issue 23: it printed "invalid syntax (syntax.py, line 1) (syntax.py, line 1)"."""
+    (tmp_path / "syntax.py").write_text("import keras\ndef f(:\n")
+    done = run("check", "syntax.py", cwd=tmp_path)
+    assert done.returncode != 0
+    lines = [line for line in done.stderr.splitlines() if line.startswith("truacc check:")]
+    assert lines == ["truacc check: syntax.py raised before any fit: "
+                     "SyntaxError: invalid syntax (syntax.py, line 2)"], done.stderr
+
+
 def test_check_files_reports_each_unusable_script_and_exits_2(tmp_path):
     (tmp_path / "notebooks").mkdir()
     done = run("check", "--files", "missing.py", "notebooks", cwd=tmp_path)
@@ -224,3 +234,43 @@ def test_pre_commit_accepts_the_hooks_file():
     assert re.search(hooks["truacc-inspect"]["files"], "models/best.keras")
     assert hooks["truacc-check"]["entry"] == "truacc check --files"
     assert not re.search(hooks["truacc-check"]["files"], "train.py")  # listed by the user
+
+
+def _documented_pre_commit_config() -> str:
+    text = (ROOT / "docs" / "cli.md").read_text()
+    section = text[text.index("## pre-commit"):]
+    return re.search(r"```yaml\n(.*?)```", section, re.DOTALL).group(1)
+
+
+def test_the_documented_pre_commit_config_works_as_written_on_a_fresh_repository(tmp_path, models):
+    """Issue 23: the snippet, copied as it stands, blocks a commit of a wrong model
+    and lets a right one through (no placeholder, no network: the hooks are local)."""
+    pytest.importorskip("pre_commit")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "cache"), GIT_AUTHOR_NAME="t",
+               GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True,
+                              timeout=60, check=True)
+
+    def pre_commit():
+        return subprocess.run([sys.executable, "-m", "pre_commit", "run"], cwd=repo, env=env,
+                              capture_output=True, text=True, timeout=600, check=False)
+
+    git("init", "-q")
+    (repo / ".pre-commit-config.yaml").write_text(_documented_pre_commit_config())
+    (repo / "model.keras").write_bytes((models / "logits.keras").read_bytes())
+    git("add", ".")
+    blocked = pre_commit()
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    assert "truacc inspect (saved Keras models)" in blocked.stdout
+    assert "[WRONG] 'accuracy'" in blocked.stdout
+    right = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    right.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True),
+                  metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)])
+    right.save(repo / "model.keras")
+    git("add", ".")
+    passed = pre_commit()
+    assert passed.returncode == 0, passed.stdout + passed.stderr

@@ -110,6 +110,25 @@ def test_cli_inspect_prints_the_report_for_a_saved_model(tmp_path):
     assert "[WRONG] 'accuracy'" in out.stdout and "BinaryAccuracy(threshold=0)" in out.stdout
 
 
+def test_keras_pick_is_said_after_fit_as_before_it(rng):
+    """Issue 23: "(picked by Keras from shapes)" was said for a loaded model and before
+    fit, but not for the same 'accuracy' once fit had built it."""
+    x = rng.normal(size=(32, D)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    model = compiled(1, "sigmoid", "binary_crossentropy", ["accuracy"])
+    before = truacc.inspect(model)
+    model.fit(x, y, epochs=1, verbose=0)
+    after = truacc.inspect(model)
+    for report in (before, after):
+        (metric,) = report.outputs[0].metrics
+        assert metric.computation.picked_by_keras, str(report)
+        assert "(picked by Keras from shapes)" in str(report)
+    # An accuracy the user named as a class is not Keras's pick.
+    named = compiled(1, "sigmoid", "binary_crossentropy", [keras.metrics.BinaryAccuracy()])
+    named.fit(x, y, epochs=1, verbose=0)
+    assert "picked by Keras" not in str(truacc.inspect(named))
+
+
 def test_report_renders_as_markdown_in_notebooks():
     report = truacc.inspect(MATRIX["binary logits + accuracy"][0]())
     markdown = report._repr_markdown_()

@@ -271,6 +271,12 @@ def _cell_prefix(path: str) -> str:
 
 
 def one_line(error: BaseException) -> str:
-    """``"ValueError: the first line of its message"``."""
-    lines = str(error).strip().splitlines()
+    """``"ValueError: the first line of its message"``; a ``SyntaxError``'s message without
+    the place it appends (``where`` gives the place).
+
+    >>> one_line(SyntaxError("invalid syntax", ("train.py", 1, 7, "def f(:")))
+    'SyntaxError: invalid syntax'
+    """
+    message = error.msg if isinstance(error, SyntaxError) and error.msg else str(error)
+    lines = message.strip().splitlines()
     return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__

@@ -61,7 +61,8 @@ class TruAccMonitor(keras.callbacks.Callback):
             works with or without Keras's ``TensorBoard`` callback, in any order.
     """
 
-    def __init__(self, tolerance=0.005, baseline=True, weighted=False, summary=None, log_dir=None):
+    def __init__(self, tolerance: float = 0.005, baseline: bool = True, weighted: bool = False,
+                 summary: bool | None = None, log_dir: str | None = None) -> None:
         super().__init__()
         if not 0.0 <= float(tolerance) < 1.0:
             raise ValueError(

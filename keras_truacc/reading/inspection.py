@@ -130,10 +130,36 @@ def inspect(model, y=None, x=None, sample_weight=None) -> Report:
                 computation = read_metric(metric, facts.output_shape, facts.label_shape)
                 if computation is None:
                     continue
+                if _built_from_the_word(model, metric):
+                    computation = dataclasses.replace(computation, picked_by_keras=True)
                 judgement = judge(computation, verdict)
             reports.append(MetricReport(key, index, weighted, computation, judgement))
         outputs.append(OutputReport(index, facts.output_name, verdict, tuple(reports)))
     return Report(tuple(outputs))
+
+
+def _built_from_the_word(model, metric) -> bool:
+    """Whether ``metric`` is the object Keras built for the word ``'accuracy'``/``'acc'``
+    the user compiled (after ``fit``, the built object stands where the word was)."""
+    name = getattr(metric, "name", None)
+    if isinstance(metric, str) or name not in ("accuracy", "acc"):
+        return False
+    cm = compiled_metrics_of(model)
+    given = [getattr(cm, "_user_metrics", None), getattr(cm, "_user_weighted_metrics", None)]
+    return any(name == word for g in given for items in _spread_any(g) for word in items)
+
+
+def _spread_any(given):
+    """Every list of metrics in ``given`` (a list, a list per output, or a dict)."""
+    if not given:
+        return []
+    values = given.values() if isinstance(given, dict) else [given]
+    lists = []
+    for value in values:
+        items = _as_list(value)
+        lists.append(items)
+        lists.extend(_as_list(item) for item in items if isinstance(item, (list, tuple)))
+    return lists
 
 
 def _has_zero_weighted_positions(sample_weight, index) -> bool:
