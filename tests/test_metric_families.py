@@ -257,3 +257,59 @@ def test_a_right_set_up_gets_no_twin_and_no_warning(rng):
     assert not [key for key in history.history if key.startswith("true_") and
                 key not in ("true_accuracy",)]
     assert not [w for w in warned if issubclass(w.category, truacc.MetricMismatchWarning)]
+
+
+def test_one_hot_iou_and_f_beta_are_wrong_and_fixed(rng):
+    x = rng.normal(size=(N, 8)).astype("float32")
+    y = np.argmax(x[:, :4] + 0.5 * rng.normal(size=(N, 4)), axis=1)
+    model = _fit(_dense(4, "softmax"), "sparse_categorical_crossentropy",
+                 [keras.metrics.OneHotMeanIoU(num_classes=4)], x, y)
+    (one_hot,) = _judgements(model, x, y).values()
+    assert one_hot.correct is False and one_hot.corrected[0] == "MeanIoU"
+    probabilities = model.predict(x, verbose=0)
+    assert _corrected_value(one_hot, y, probabilities) == pytest.approx(
+        skm.jaccard_score(y, probabilities.argmax(axis=1), average="macro",
+                          labels=range(4)), abs=1e-5)
+
+    labels = (x[:, :5] + 0.5 * rng.normal(size=(N, 5)) > 0.2).astype("float32")
+    model = _fit(_dense(5, "sigmoid"), "binary_crossentropy",
+                 [keras.metrics.FBetaScore(average="micro", beta=2.0)], x, labels)
+    (f_beta,) = _judgements(model, x, labels).values()
+    assert f_beta.correct is False
+    assert f_beta.fix == "keras.metrics.FBetaScore(average='micro', beta=2.0, threshold=0.5)"
+    probabilities = model.predict(x, verbose=0)
+    assert _corrected_value(f_beta, labels, probabilities) == pytest.approx(
+        skm.fbeta_score(labels.astype(int), (probabilities > 0.5).astype(int), beta=2.0,
+                        average="micro"), abs=1e-4)
+
+
+def test_hinge_metrics_on_class_indices_are_wrong_and_right_on_one_hot_rows(rng):
+    x = rng.normal(size=(N, 8)).astype("float32")
+    y = np.argmax(x[:, :4], axis=1)
+    model = _fit(_dense(4, "softmax"), "sparse_categorical_crossentropy",
+                 [keras.metrics.CategoricalHinge(), keras.metrics.Hinge()], x, y)
+    judged = _judgements(model, x, y)
+    assert all(j.correct is False and "one-hot" in j.fix for j in judged.values()), judged
+    one_hot = keras.utils.to_categorical(y, 4)
+    model = _fit(_dense(4, "softmax"), "categorical_crossentropy",
+                 [keras.metrics.CategoricalHinge()], x, one_hot)
+    assert [j.correct for j in _judgements(model, x, one_hot).values()] == [True]
+
+
+def test_metrics_per_output_in_dict_form_are_judged_against_their_own_output(rng):
+    x = rng.normal(size=(N, 8)).astype("float32")
+    inputs = keras.Input((8,))
+    hidden = keras.layers.Dense(16, activation="relu")(inputs)
+    model = keras.Model(inputs, {"score": keras.layers.Dense(1, name="score")(hidden),
+                                 "kind": keras.layers.Dense(3, activation="softmax",
+                                                            name="kind")(hidden)})
+    y = {"score": (x[:, :1] > 0).astype("float32"), "kind": np.argmax(x[:, :3], axis=1)}
+    losses = {"score": keras.losses.BinaryCrossentropy(from_logits=True),
+              "kind": "sparse_categorical_crossentropy"}
+    model.compile("adam", losses, metrics={"score": ["auc"], "kind": ["auc"]})
+    judged = {(m.output_index, m.key): m.judgement
+              for m in truacc.inspect(model, x=x[:64], y={k: v[:64] for k, v in y.items()}).metrics}
+    on_logits = [j for (index, key), j in judged.items() if "score" in key]
+    on_softmax = [j for (index, key), j in judged.items() if "kind" in key]
+    assert [j.correct for j in on_logits] == [False]  # AUC() on logits
+    assert [j.correct for j in on_softmax] != [False]  # pooled over classes: by design
