@@ -313,3 +313,20 @@ def test_metrics_per_output_in_dict_form_are_judged_against_their_own_output(rng
     on_softmax = [j for (index, key), j in judged.items() if "kind" in key]
     assert [j.correct for j in on_logits] == [False]  # AUC() on logits
     assert [j.correct for j in on_softmax] != [False]  # pooled over classes: by design
+
+
+def test_confusion_counts_on_logits_are_wrong_and_their_twins_count_as_sklearn(rng):
+    x, y = _binary_data(rng)
+    counts = [keras.metrics.TruePositives(), keras.metrics.FalsePositives(),
+              keras.metrics.TrueNegatives(), keras.metrics.FalseNegatives()]
+    model = _fit(_dense(1), keras.losses.BinaryCrossentropy(from_logits=True), counts, x, y)
+    judged = _judgements(model, x, y)
+    logits = model.predict(x, verbose=0)
+    tn, fp, fn, tp = skm.confusion_matrix(y[:, 0].astype(int),
+                                          (logits[:, 0] > 0).astype(int)).ravel()
+    expected = {"true_positives": tp, "false_positives": fp, "true_negatives": tn,
+                "false_negatives": fn}
+    for key, count in expected.items():
+        assert judged[key].correct is False, (key, judged[key])
+        assert judged[key].fix.endswith("(thresholds=0.0)"), judged[key].fix
+        assert _corrected_value(judged[key], y, logits) == count, key
