@@ -37,9 +37,11 @@ CONFIG = {
                    "warmup_steps": 2, "graph_ops": False,
                    "resnet": {"steps": 4, "repeats": 2,
                               "jit": {"tensorflow": [False], "jax": [True]}}},
+        # Two epochs: the first (trace, compile) and one steady epoch; quick mode shows
+        # that every row is made, the full mode measures.
         "monitor": {"repeats": 1, "models": {
-            "cnn-digits": {"train": 1440, "val": 352, "epochs": 3},
-            "mlp-1000": {"train": 640, "val": 160, "epochs": 3},
+            "cnn-digits": {"train": 640, "val": 160, "epochs": 2},
+            "mlp-1000": {"train": 320, "val": 64, "epochs": 2},
             "resnet-cifar": {"train": 320, "val": 64, "epochs": 2},
         }},
         "val_sizes": [10_000, 100_000],
