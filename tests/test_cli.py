@@ -176,6 +176,7 @@ def test_inspect_several_paths_as_json_with_one_line_per_unusable_one(inspected)
     assert output["task"] == "binary" and output["spec"]["decision_threshold"] == 0.0
     assert output["reasons"] and output["problems"] == []
     assert metric["key"] == "accuracy" and metric["correct"] is False
+    assert metric["by_design"] is False
     assert metric["computation"]["kind"] == "binary" and metric["computation"]["threshold"] == 0.5
     assert "logits" in metric["cause"] and "truacc.auto()" in metric["fix"]
     lines = done.stderr.splitlines()

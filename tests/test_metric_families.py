@@ -197,11 +197,24 @@ def test_right_configurations_are_never_called_wrong(rng, kind, metrics):
 def test_a_pooled_auc_on_softmax_is_a_different_figure_by_design_not_wrong(rng):
     x = rng.normal(size=(N, 8)).astype("float32")
     y = keras.utils.to_categorical(np.argmax(x[:, :4], axis=1), 4)
-    model = _fit(_dense(4, "softmax"), "categorical_crossentropy", ["auc", "precision"], x, y)
+    metrics = ["auc", "precision", keras.metrics.AUC(curve="PR", name="prc"),
+               keras.metrics.TopKCategoricalAccuracy(k=2)]
+    model = _fit(_dense(4, "softmax"), "categorical_crossentropy", metrics, x, y)
     report = truacc.inspect(model, x=x[:64], y=y[:64])
     for m in report.metrics:
-        assert m.judgement.correct is None and "by design" in m.judgement.cause
+        assert m.judgement.correct is None and m.judgement.by_design, m
+        assert "by design" in m.judgement.cause
     assert str(report).splitlines()[-1] == "All compiled metrics are right."
+    # The metric is shown as written: the arguments the user gave are kept.
+    assert "[other] 'prc': AUC(curve='PR')" in str(report)
+    # The monitor's summary says the same as inspect: another figure, nothing open.
+    monitor = truacc.TruAccMonitor(summary=False)
+    history = model.fit(x, y, validation_split=0.25, epochs=1, verbose=0, callbacks=[monitor])
+    summary = monitor.summary_text({key: values[-1] for key, values in history.history.items()})
+    rows = [line for line in summary.splitlines() if "top_k_categorical_accuracy" in line]
+    assert len(rows) == 2 and all(row.endswith("other: a different figure by design")
+                                  for row in rows), summary
+    assert "can't tell" not in summary
 
 
 FIXTURE = Path(__file__).parent / "cli_fixtures" / "metric_families.py"
@@ -228,13 +241,20 @@ def test_the_monitor_logs_a_true_twin_beside_each_wrong_metric(rng):
     model.compile(keras.optimizers.Adam(0.01), keras.losses.BinaryCrossentropy(from_logits=True),
                   metrics=["auc", "precision", keras.metrics.BinaryIoU(),
                            keras.metrics.Recall(thresholds=0.0)])
+    monitor = truacc.TruAccMonitor()
     with warnings.catch_warnings(record=True) as warned:
         warnings.simplefilter("always")
         history = model.fit(x[:192], y[:192], validation_data=(x[192:], y[192:]), epochs=2,
-                            batch_size=64, verbose=0, callbacks=[truacc.TruAccMonitor()])
+                            batch_size=64, verbose=0, callbacks=[monitor])
     logs = {key: values[-1] for key, values in history.history.items()}
     said = [str(w.message) for w in warned if issubclass(w.category, truacc.MetricMismatchWarning)]
     assert len(said) == 3 and all("'val_true_" in message for message in said), said
+    # The end-of-fit summary lists each wrong metric under its twin, with the fix.
+    summary = monitor.summary_text(logs).splitlines()
+    at = summary.index(f"  {'val_true_auc':<28} {logs['val_true_auc']:.4f}")
+    assert summary[at + 1] == f"    {'val_auc':<26} {logs['val_auc']:.4f}   WRONG"
+    assert "  'auc' fix: keras.metrics.AUC(from_logits=True)" in summary
+    assert not [line for line in summary if "recall" in line]
     assert "true_recall" not in logs  # right as compiled: no twin
     logits = model.predict(x[192:], verbose=0)[:, 0]
     labels, decided = y[192:, 0].astype(int), (logits > 0).astype(int)

@@ -86,6 +86,27 @@ def test_multilabel_logs_exact_match_beside_per_label(rng):
         ref.exact_match_accuracy(yv, p, 0.5), abs=1e-6)
 
 
+def test_exact_match_leaves_the_summary_where_the_labels_show_one_class_per_row(rng):
+    """Sigmoid units scored one by one could be multi-label when fit starts, so the
+    key is made; one-hot labels settle it as argmax, and the summary drops the row
+    that would repeat the true accuracy. Multi-label keeps it."""
+    x, z = data(rng)
+    y = keras.utils.to_categorical(z.argmax(-1), 10)
+    model = seq(10, "sigmoid", "binary_crossentropy", [])
+    monitor = truacc.TruAccMonitor(summary=False)
+    history, _ = fit(model, x, y, [monitor])
+    logs = {key: values[-1] for key, values in history.history.items()}
+    assert "val_true_exact_match" in logs  # every callback still sees the key
+    summary = monitor.summary_text(logs)
+    assert "exact_match" not in summary and "val_true_accuracy" in summary
+
+    model, x, y, _ = pitfall_case(rng, "multi-label with 'accuracy'")
+    monitor = truacc.TruAccMonitor(summary=False)
+    history, _ = fit(model, x, y, [monitor])
+    logs = {key: values[-1] for key, values in history.history.items()}
+    assert "val_true_exact_match" in monitor.summary_text(logs)
+
+
 @pytest.mark.parametrize("setup", ["sparse softmax", "one-hot softmax", "sigmoid binary"])
 def test_correct_setups_emit_no_warning_at_all(rng, setup):
     x, z = data(rng)

@@ -74,6 +74,7 @@ def _metric(m) -> dict:
             "description": c.describe(),
         },
         "correct": m.judgement.correct,
+        "by_design": m.judgement.by_design,
         "cause": m.judgement.cause or None,
         "fix": m.judgement.fix or None,
     }

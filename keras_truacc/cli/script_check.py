@@ -289,6 +289,15 @@ def _to_numpy(value):
 
 
 def _describe_arrays(value) -> str:
+    """Shapes and dtypes; a dict's by name, so that labels per output read as such.
+
+    >>> _describe_arrays({"seg": np.zeros((2, 4, 1), "float32"), "cls": np.zeros(2, "int64")})
+    "{'seg': (2, 4, 1) float32, 'cls': (2,) int64}"
+    """
+    if isinstance(value, dict):
+        shown = [f"{key!r}: {_describe_arrays(item)}" for key, item in list(value.items())[:3]]
+        more = f" +{len(value) - 3} more" if len(value) > 3 else ""
+        return "{" + ", ".join(shown) + more + "}"
     leaves = keras.tree.flatten(value)
     shown = [f"{tuple(np.shape(v))} {getattr(v, 'dtype', type(v).__name__)}" for v in leaves[:3]]
     more = f" +{len(leaves) - 3} more" if len(leaves) > 3 else ""

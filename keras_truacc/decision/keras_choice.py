@@ -60,6 +60,9 @@ class Judgement:
     correct: bool | None
     cause: str = ""
     fix: str = ""
+    # ``correct is None`` because the metric is another figure on purpose (top-k, a
+    # pooled AUC), not because a fact is missing: nothing is open.
+    by_design: bool = False
     # For a wrong metric that one Keras class computes right with other arguments:
     # ``(class name, ((argument, value), ...))`` (see ``metric_families``).
     corrected: tuple | None = None
@@ -126,7 +129,8 @@ def _judge_against(computation: MetricComputation, spec, facts) -> Judgement:
     if kind == "truacc":
         return Judgement(True)
     if kind == "top_k":
-        return Judgement(None, f"{name} is top-{computation.k} accuracy, a different figure by design.")
+        return Judgement(None, f"{name} is top-{computation.k} accuracy, a different figure by design.",
+                         by_design=True)
     if kind == "unknown":
         return Judgement(None, f"{name} is not a metric truacc can read.")
     if spec.task == "none":

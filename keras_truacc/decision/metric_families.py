@@ -85,11 +85,20 @@ class FamilyMetric:
         return FAMILIES[self.class_name]
 
     def describe(self) -> str:
-        shown = ", ".join(
-            f"{key}={self.config[key]!r}" for key in _ARGUMENTS
-            if self.config.get(key) is not None and self.config.get(key) is not False
-        )
-        return f"{self.class_name}({shown})"
+        """The metric as a line of code: the arguments the user gave, then those the
+        rules read that are set by default (``k=5``).
+
+        >>> FamilyMetric("AUC", "prc", {"curve": "PR"}, arguments=(("curve", "PR"),)).describe()
+        "AUC(curve='PR')"
+        >>> FamilyMetric("SparseTopKCategoricalAccuracy", "top", {"k": 5}).describe()
+        'SparseTopKCategoricalAccuracy(k=5)'
+        """
+        shown = dict(self.arguments)
+        for key in _ARGUMENTS:
+            value = self.config.get(key)
+            if key not in shown and value is not None and value is not False:
+                shown[key] = value
+        return f"{self.class_name}({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
 
 def output_scale(verdict) -> str | None:
@@ -202,7 +211,8 @@ class _Case:
         return Judgement(False, cause, line, corrected=(target, tuple(sorted(config.items()))))
 
     def by_design(self, what: str) -> Judgement:
-        return Judgement(None, f"{self.name} is {what}, a different figure by design.")
+        return Judgement(None, f"{self.name} is {what}, a different figure by design.",
+                         by_design=True)
 
     def scale_unknown(self) -> Judgement:
         return Judgement(None, f"Can't tell whether {self.name} is right: nothing says "

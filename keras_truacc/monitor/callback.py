@@ -8,7 +8,9 @@ multi-output models, as Keras names per-output metrics):
   The train figure is like Keras's own: a running mean over the epoch, in
   training mode, from predictions made before each optimizer step. The
   ``val_`` figure is in inference mode, over the whole validation set.
-- ``true_exact_match``: multi-label outputs only: rows with every label right.
+- ``true_exact_match``: outputs that can be multi-label when ``fit`` starts (sigmoid
+  units scored one by one): rows with every label right. Where the labels turn out
+  to hold one positive per row, it equals ``true_accuracy``.
 - ``majority_baseline``: the accuracy of always answering the most common class.
 
 The keys are produced inside Keras's own metric pass (see ``injection``), so

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from keras_truacc.messages import OnceRegistry, warn
 from keras_truacc.monitor import checks, report
-from keras_truacc.monitor.checks import TRUE_KEY, Mismatch
+from keras_truacc.monitor.checks import EXACT_KEY, TRUE_KEY, Mismatch
 from keras_truacc.monitor.judgements import judge_compiled_metrics, unweighted_accuracy_keys
 from keras_truacc.reading.model_facts import output_count
 
@@ -120,14 +120,28 @@ class Diagnosis:
 
     def summary_text(self, model, logs) -> str:
         """The end-of-fit table: each accuracy-like key, its final value, the true one."""
+        twins = [(slot.log_key, *slot.twin_of) for slot in self.hold.slots
+                 if slot.twin_of is not None]
+        # Exact match is made for outputs that could be multi-label when fit starts;
+        # where the labels showed one class per row it repeats the true accuracy.
+        single_label = {slot.log_key[: -len(TRUE_KEY)] + EXACT_KEY
+                        for slot in self.accuracy_slots()
+                        if _task(slot) not in (None, "multilabel")}
+        shown = {key: value for key, value in logs.items()
+                 if key.removeprefix("val_") not in single_label}
         return report.summary_text([s.log_key for s in self.accuracy_slots()],
-                                   self.judged_metrics(model), logs, self.mismatches, self.notes,
-                                   self.counting_empty_rows)
+                                   self.judged_metrics(model), shown, self.mismatches,
+                                   self.notes, self.counting_empty_rows, twins)
 
     def dashboard_series(self, model, logs) -> dict:
         """``{split: {series name: value}}`` for this epoch (see ``report``)."""
         return report.dashboard_series([s.log_key for s in self.hold.slots],
                                        self.judged_metrics(model), logs)
+
+
+def _task(slot) -> str | None:
+    verdict = slot.metric.settled_verdict()
+    return None if verdict is None else verdict.task
 
 
 def _is_number(value) -> bool:

@@ -16,9 +16,23 @@ from keras_truacc.monitor.checks import BASELINE_KEY, EXACT_KEY, TRUE_KEY
 _MARKS = {False: "WRONG", True: "ok", None: "can't tell"}
 
 
-def summary_text(accuracy_keys, judged, logs, mismatches, notes, counting_empty_rows=()) -> str:
-    """The end-of-fit table: each accuracy-like key, its final value, the true one,
-    then why and how to fix what was wrong, and the notes."""
+def summary_text(accuracy_keys, judged, logs, mismatches, notes, counting_empty_rows=(),
+                 twins=()) -> str:
+    """The end-of-fit table: each accuracy-like key, its final value, the true one;
+    each other compiled metric that is set up wrong (``twins``: ``[(twin key,
+    compiled key, judgement), ...]``) under its true twin; then why and how to fix
+    what was wrong, and the notes.
+
+    >>> from keras_truacc.decision.keras_choice import Judgement
+    >>> wrong = Judgement(False, "AUC thresholds logits.", "keras.metrics.AUC(from_logits=True)")
+    >>> print(summary_text([], [], {"auc": 0.78, "true_auc": 0.83}, [], [],
+    ...                    twins=[("true_auc", "auc", wrong)]))
+    TruAccMonitor summary (last epoch):
+      true_auc                     0.8300
+        auc                        0.7800   WRONG
+      'auc' why: AUC thresholds logits.
+      'auc' fix: keras.metrics.AUC(from_logits=True)
+    """
     lines = ["TruAccMonitor summary (last epoch):"]
     for true_key in accuracy_keys:
         prefix = true_key[: -len(TRUE_KEY)]
@@ -37,10 +51,21 @@ def summary_text(accuracy_keys, judged, logs, mismatches, notes, counting_empty_
             for key, judged_true_key, judgement in judged:
                 if judged_true_key != true_key or logs.get(split + key) is None:
                     continue
-                mark = _MARKS[judgement.correct]
+                mark = "other: a different figure by design" if judgement.by_design \
+                    else _MARKS[judgement.correct]
                 if key in counting_empty_rows:
                     mark = "WRONG: counts label rows with no class set as class 0"
                 lines.append(f"    {split + key:<26} {float(logs[split + key]):.4f}   {mark}")
+    for twin_key, key, _judgement in twins:
+        for split in ("", "val_"):
+            if logs.get(split + twin_key) is None or logs.get(split + key) is None:
+                continue
+            lines.append(f"  {split + twin_key:<28} {float(logs[split + twin_key]):.4f}")
+            lines.append(f"    {split + key:<26} {float(logs[split + key]):.4f}   WRONG")
+    for twin_key, key, judgement in twins:
+        if logs.get(key) is not None or logs.get("val_" + key) is not None:
+            lines.append(f"  '{key}' why: {judgement.cause}")
+            lines.append(f"  '{key}' fix: {judgement.fix}")
     for cause, fix in {m.cause: m.fix for m in mismatches}.items():
         lines.append(f"  why: {cause}")
         lines.append(f"  fix: {fix}")

@@ -378,7 +378,7 @@ def _summary(report: Report, bold: bool = False) -> str:
     """The last line: how many compiled accuracies are wrong, and how many can't be
     told yet (a verdict that rests on a guess judges nothing)."""
     wrong = len(report.wrong)
-    open_ = sum(m.judgement.correct is None and not _by_design(m)
+    open_ = sum(m.judgement.correct is None and not m.judgement.by_design
                 for out in report.outputs for m in out.metrics)
     if wrong == 0 and open_ == 0:
         families = any(m.computation.kind == "family" for m in report.metrics)
@@ -393,10 +393,6 @@ def _summary(report: Report, bold: bool = False) -> str:
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
-
-def _by_design(m: MetricReport) -> bool:
-    """A metric that is another figure on purpose (top-k, a pooled AUC): nothing is open."""
-    return m.judgement.cause.endswith("a different figure by design.")
 
 
 def _metric_word(report: Report) -> str:
