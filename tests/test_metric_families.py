@@ -162,6 +162,44 @@ def test_metrics_with_no_argument_that_fixes_them_say_what_to_do(rng):
     for judgement in _judgements(model, x, y).values():
         assert judgement.correct is False and judgement.corrected is None
         assert "probabilities" in judgement.fix
+    # The monitor says each once, with no twin, and lists it in the summary.
+    logs, said, monitor = _fit_with_monitor(model, x, y)
+    assert len(said) == 2 and all("no Keras metric class computes the right figure" in m
+                                  for m in said), said
+    assert not [key for key in logs if key.startswith("true_") and key != "true_accuracy"]
+    summary = monitor.summary_text(logs)
+    assert f"  {'val_kl_divergence':<28} {logs['val_kl_divergence']:.4f}   WRONG (no twin)" \
+        in summary.splitlines(), summary
+
+
+def _fit_with_monitor(model, x, y):
+    """One epoch with a monitor: the last logs, the MetricMismatchWarning texts, the monitor."""
+    monitor = truacc.TruAccMonitor(summary=False)
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        history = model.fit(x, y, validation_split=0.25, epochs=1, batch_size=64, verbose=0,
+                            callbacks=[monitor])
+    said = [str(w.message) for w in warned if issubclass(w.category, truacc.MetricMismatchWarning)]
+    return {key: values[-1] for key, values in history.history.items()}, said, monitor
+
+
+def test_a_metric_the_label_rows_make_wrong_is_said_by_the_monitor_once_they_show_it(rng):
+    """Five sigmoid units: one class per row (argmax right) or several? The twins are
+    made before any label is seen, so F1Score(threshold=None) gets none; the first
+    label rows show several positives per row, and the monitor says it then."""
+    x = rng.normal(size=(N, 8)).astype("float32")
+    y = (x[:, :5] + 0.5 * rng.normal(size=(N, 5)) > 0.2).astype("float32")
+    model = _fit(_dense(5, "sigmoid"), "binary_crossentropy",
+                 [keras.metrics.F1Score(average="macro")], x, y)
+    logs, said, monitor = _fit_with_monitor(model, x, y)
+    assert len(said) == 1 and "Fix: keras.metrics.F1Score(average='macro', threshold=0.5)" \
+        in said[0] and "the label rows, was seen only once fit had begun" in said[0], said
+    assert "  'f1_score' fix: keras.metrics.F1Score(average='macro', threshold=0.5)" \
+        in monitor.summary_text(logs).splitlines()
+
+    right = _fit(_dense(5, "sigmoid"), "binary_crossentropy",
+                 [keras.metrics.F1Score(average="macro", threshold=0.5)], x, y)
+    assert _fit_with_monitor(right, x, y)[1] == []
 
 
 RIGHT = [
@@ -192,6 +230,7 @@ def test_right_configurations_are_never_called_wrong(rng, kind, metrics):
     judged = _judgements(model, x, y)
     assert len(judged) == len(metrics)
     assert not [key for key, j in judged.items() if j.correct is False], judged
+    assert _fit_with_monitor(model, x, y)[1] == []  # and the monitor says nothing
 
 
 def test_a_pooled_auc_on_softmax_is_a_different_figure_by_design_not_wrong(rng):

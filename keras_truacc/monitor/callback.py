@@ -246,7 +246,7 @@ class TruAccMonitor(keras.callbacks.Callback):
     def _attach(self, mode):
         self._hold.attach(self.model, self._glue, mode, self._slot_options(), self._make_slots,
                           self._make_slots_in_step, self._internal_failure)
-        self._diagnosis.judged = None
+        self._diagnosis.forget_judgements()
 
     def _slot_options(self) -> tuple:
         """What makes this monitor's slots differ from another's on the same model."""

@@ -254,6 +254,23 @@ def baseline_finding(slot, logs, tolerance, weighted_fit) -> Finding | None:
     return None
 
 
+def untwinned_finding(compiled_key: str, judgement) -> Finding:
+    """A compiled metric that is wrong and has no twin: said, with the fix."""
+    return Finding(
+        ("twin", compiled_key), MetricMismatchWarning,
+        f"'{compiled_key}' is set up wrong for this model. Cause: {judgement.cause} "
+        f"Fix: {judgement.fix}. No true twin is logged beside it: {no_twin_reason(judgement)}.",
+    )
+
+
+def no_twin_reason(judgement) -> str:
+    """Why a wrong compiled metric has no twin."""
+    if judgement.corrected is None:
+        return "no Keras metric class computes the right figure with other arguments"
+    return ("what settled it, the label rows, was seen only once fit had begun "
+            "(`truacc check` or `truacc.inspect(model, x=..., y=...)` says it before a fit)")
+
+
 def twin_finding(twin_key: str, compiled_key: str, judgement) -> Finding:
     """A compiled metric that is certainly wrong, and the true twin logged beside it."""
     return Finding(

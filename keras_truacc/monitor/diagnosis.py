@@ -11,7 +11,11 @@ from __future__ import annotations
 from keras_truacc.messages import OnceRegistry, warn
 from keras_truacc.monitor import checks, report
 from keras_truacc.monitor.checks import EXACT_KEY, TRUE_KEY, Mismatch
-from keras_truacc.monitor.judgements import judge_compiled_metrics, unweighted_accuracy_keys
+from keras_truacc.monitor.judgements import (
+    judge_compiled_metrics,
+    unweighted_accuracy_keys,
+    wrong_family_metrics,
+)
 from keras_truacc.reading.model_facts import output_count
 
 
@@ -24,6 +28,7 @@ class Diagnosis:
         self.weighted = weighted
         self.said = OnceRegistry()
         self.judged = None
+        self.late_wrong = None  # [(log key, judgement)], once the verdicts settle
         self.start()
 
     def start(self) -> None:
@@ -33,6 +38,11 @@ class Diagnosis:
         self.notes: list[str] = []
         # Compiled Keras accuracies seen counting label rows with no class set.
         self.counting_empty_rows: set[str] = set()
+
+    def forget_judgements(self) -> None:
+        """A new attach: the compiled metrics are judged again."""
+        self.judged = None
+        self.late_wrong = None
 
     def accuracy_slots(self):
         return [s for s in self.hold.slots if s.log_key.endswith(TRUE_KEY)]
@@ -72,6 +82,7 @@ class Diagnosis:
         self.check_data(model)
         self.say(checks.twin_finding(slot.log_key, *slot.twin_of)
                  for slot in self.hold.slots if slot.twin_of is not None)
+        self.check_untwinned_metrics(model)
         for slot in self.accuracy_slots():  # a guess open until the label rows showed
             slot.metric.report_settled_guess()
         found = checks.mismatches(self.judged_metrics(model), logs, epoch, self.tolerance)
@@ -82,6 +93,20 @@ class Diagnosis:
             if unweighted:
                 self.say([checks.unweighted_note(unweighted)])
         self.history.append({k: float(v) for k, v in logs.items() if _is_number(v)})
+
+    def check_untwinned_metrics(self, model) -> None:
+        """Compiled metrics that are wrong and have no twin (no Keras class computes
+        them right, or the label rows settled it after the twins were made): judged
+        once, when every verdict has settled."""
+        if self.late_wrong is not None:
+            return
+        slots = self.accuracy_slots()
+        if any(s.metric.settled_verdict() is None for s in slots):
+            return
+        twinned = {slot.twin_of[0] for slot in self.hold.slots if slot.twin_of is not None}
+        self.late_wrong = wrong_family_metrics(model, slots, output_count(model), twinned)
+        self.say(checks.untwinned_finding(key, judgement)
+                 for key, judgement in self.late_wrong)
 
     def check_empty_pass(self, logs, what=None) -> None:
         """``what`` names the training data (its pass logs ``val_`` keys too); without
@@ -131,7 +156,8 @@ class Diagnosis:
                  if key.removeprefix("val_") not in single_label}
         return report.summary_text([s.log_key for s in self.accuracy_slots()],
                                    self.judged_metrics(model), shown, self.mismatches,
-                                   self.notes, self.counting_empty_rows, twins)
+                                   self.notes, self.counting_empty_rows, twins,
+                                   self.late_wrong or ())
 
     def dashboard_series(self, model, logs) -> dict:
         """``{split: {series name: value}}`` for this epoch (see ``report``)."""

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from keras_truacc.decision.keras_choice import judge
+from keras_truacc.decision.metric_families import judge_family
 from keras_truacc.reading.inspection import user_metrics_per_output
-from keras_truacc.reading.metric_reading import read_metric
+from keras_truacc.reading.metric_reading import read_family_metric, read_metric
 from keras_truacc.reading.model_facts import output_count
 
 
@@ -27,6 +28,29 @@ def judge_compiled_metrics(model, accuracy_slots, outputs):
                 continue
             judged.append((key, slot.log_key, judge(computation, verdict)))
     return judged, settled
+
+
+def wrong_family_metrics(model, accuracy_slots, outputs, twinned):
+    """``[(log key, judgement), ...]``: the compiled metrics of ``metric_families``
+    that the settled verdicts make certainly wrong, leaving out those in ``twinned``
+    (their twin already says it). These are the ones no Keras class computes right
+    (``KLDivergence`` on logits), and those that only the label rows of the fit could
+    settle (five sigmoid units: one class per row, or several?), after the twins
+    were made."""
+    wrong = []
+    per_output = user_metrics_per_output(model, outputs)
+    for slot in accuracy_slots:
+        verdict = slot.metric.settled_verdict()
+        if verdict is None or verdict.alternatives or slot.output_index >= len(per_output):
+            continue
+        for key, _weighted, metric in per_output[slot.output_index]:
+            family = read_family_metric(metric) if key not in twinned else None
+            if family is None:
+                continue
+            judgement = judge_family(family, verdict)
+            if judgement.correct is False:
+                wrong.append((key, judgement))
+    return wrong
 
 
 def unweighted_accuracy_keys(model):

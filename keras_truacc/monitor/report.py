@@ -17,10 +17,11 @@ _MARKS = {False: "WRONG", True: "ok", None: "can't tell"}
 
 
 def summary_text(accuracy_keys, judged, logs, mismatches, notes, counting_empty_rows=(),
-                 twins=()) -> str:
+                 twins=(), untwinned=()) -> str:
     """The end-of-fit table: each accuracy-like key, its final value, the true one;
     each other compiled metric that is set up wrong (``twins``: ``[(twin key,
-    compiled key, judgement), ...]``) under its true twin; then why and how to fix
+    compiled key, judgement), ...]``) under its true twin, and those with no twin
+    (``untwinned``: ``[(compiled key, judgement), ...]``); then why and how to fix
     what was wrong, and the notes.
 
     >>> from keras_truacc.decision.keras_choice import Judgement
@@ -62,7 +63,12 @@ def summary_text(accuracy_keys, judged, logs, mismatches, notes, counting_empty_
                 continue
             lines.append(f"  {split + twin_key:<28} {float(logs[split + twin_key]):.4f}")
             lines.append(f"    {split + key:<26} {float(logs[split + key]):.4f}   WRONG")
-    for twin_key, key, judgement in twins:
+    for key, _judgement in untwinned:
+        for split in ("", "val_"):
+            if logs.get(split + key) is not None:
+                lines.append(f"  {split + key:<28} {float(logs[split + key]):.4f}   WRONG (no twin)")
+    said = [(key, judgement) for _twin_key, key, judgement in twins] + list(untwinned)
+    for key, judgement in said:
         if logs.get(key) is not None or logs.get("val_" + key) is not None:
             lines.append(f"  '{key}' why: {judgement.cause}")
             lines.append(f"  '{key}' fix: {judgement.fix}")
