@@ -59,6 +59,18 @@ def test_the_readme_has_exactly_the_two_set_up_commands_ci_runs():
     assert install in ci and test in ci
     assert ci.index(install) < ci.index(test)
     assert "truacc demo" in commands
+    # Every line a new user runs to set up is a line of .ci/run, word for word, in order;
+    # and no other set-up command hides in the prose before the demo (the library-only
+    # install after it, `pip install "keras-truacc[tensorflow]"`, is what .ci/release does
+    # with the built wheel).
+    set_up_lines = [c for c in commands if c != "truacc demo"]
+    assert len(set_up_lines) == 3, set_up_lines  # the venv, install, test
+    assert all(line in ci for line in set_up_lines), (set_up_lines, ci)
+    assert [ci.index(line) for line in set_up_lines] == sorted(ci.index(line)
+                                                               for line in set_up_lines)
+    before_demo = set_up[:set_up.index("```bash\ntruacc demo")]
+    prose = re.sub(r"```bash\n.*?```", "", before_demo, flags=re.DOTALL)
+    assert not re.search(r"`(python|pip|\.?/?\.venv)[^`]*`", prose), prose
 
 
 def test_the_version_is_kept_in_one_place():
