@@ -14,10 +14,12 @@ callback watching Keras's key does in the fit without the monitor.
 
 import csv
 import os
+import warnings
 
 import keras
 import numpy as np
 import pytest
+from sklearn.metrics import roc_auc_score
 
 import keras_truacc as truacc
 
@@ -179,3 +181,54 @@ def test_a_per_output_key_of_ours_has_its_direction_too():
     assert stop.best == pytest.approx(max(values))
     probs = model.predict(x_val, verbose=0)["cls"]
     assert values[-1] == pytest.approx(float(np.mean(probs.argmax(-1) == y_val)), abs=1e-6)
+
+
+def _logits_fit(callbacks, monitor=False):
+    """A logits model with a wrong AUC (the monitor adds a twin, ``true_auc``) and a
+    wrong KLDivergence (no twin: said only), from the same seed."""
+    x, y, (x_val, y_val) = _data()
+    binary, binary_val = (y % 2).astype("float32")[:, None], (y_val % 2).astype("float32")[:, None]
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((FEATURES,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dropout(0.3), keras.layers.Dense(1)])
+    # Named: a second unnamed AUC() in one process is 'auc_1', in Keras with or without us.
+    model.compile(keras.optimizers.Adam(0.05), keras.losses.BinaryCrossentropy(from_logits=True),
+                  metrics=[keras.metrics.AUC(name="auc"), keras.metrics.KLDivergence()])
+    if monitor:
+        callbacks = [truacc.TruAccMonitor(summary=False), *callbacks]
+    keras.utils.set_random_seed(1)
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        history = model.fit(x, binary, validation_data=(x_val, binary_val), epochs=EPOCHS,
+                            batch_size=32, shuffle=False, verbose=0, callbacks=callbacks)
+    said = [w for w in warned if issubclass(w.category, truacc.MetricMismatchWarning)]
+    return (model, history), said, (x_val, binary_val)
+
+
+@pytest.mark.parametrize("name", ["EarlyStopping", "ModelCheckpoint"])
+def test_with_wrong_compiled_metrics_the_monitor_still_trains_as_without_it(tmp_path, name):
+    """A twin and a warning change nothing Keras does: on Keras's 'val_auc' the
+    callback decides as without the monitor; on the twin 'val_true_auc' mode="auto"
+    finds the direction (maximised, as Keras's AUC is) and the fit trains the same."""
+    plain_dir, monitored_dir, twin_dir = (tmp_path / d for d in ("plain", "monitored", "twin"))
+    for folder in (plain_dir, monitored_dir, twin_dir):
+        folder.mkdir()
+    plain_callback = MONITORED[name]("val_auc", str(plain_dir))
+    callback = MONITORED[name]("val_auc", str(monitored_dir))
+    plain, said_plain, _ = _logits_fit([plain_callback])
+    monitored, said, _ = _logits_fit([callback], monitor=True)
+    assert said_plain == [] and len(said) == 2  # 'auc' (a twin) and 'kl_divergence' (none)
+    _same_training(plain, monitored)
+    assert sorted(os.listdir(monitored_dir)) == sorted(os.listdir(plain_dir))
+    assert callback.best == plain_callback.best
+
+    on_twin = MONITORED[name]("val_true_auc", str(twin_dir))
+    (model, history), _, (x_val, y_val) = _logits_fit([on_twin], monitor=True)
+    values = history.history["val_true_auc"]
+    assert on_twin.best == pytest.approx(max(values))  # maximised
+    if name == "EarlyStopping":  # patience 1: it stops at the first epoch with no gain
+        worse = [i for i in range(1, len(values)) if values[i] <= max(values[:i])]
+        assert len(values) == (worse[0] + 1 if worse else EPOCHS)
+    else:  # the twin is the AUC of the logits, for the model as the fit ends
+        logits = model.predict(x_val, verbose=0)[:, 0]
+        assert values[-1] == pytest.approx(roc_auc_score(y_val[:, 0], logits), abs=0.01)

@@ -46,6 +46,13 @@ def _judgements(model, x, y):
     return {m.key: m.judgement for m in report.metrics}
 
 
+def _fit_and_judge(model, loss, metric, x, y):
+    """The judgement of ``metric``, the one compiled, and ``model.predict(x)``."""
+    model = _fit(model, loss, [metric], x, y)
+    (judgement,) = _judgements(model, x, y).values()
+    return judgement, model.predict(x, verbose=0)
+
+
 def _corrected_value(judgement, y, predictions):
     class_name, config = judgement.corrected
     metric = getattr(keras.metrics, class_name).from_config(dict(config))
@@ -60,6 +67,12 @@ def _binary_data(rng):
     x = rng.normal(size=(N, 8)).astype("float32")
     y = (x[:, 0] + 0.7 * rng.normal(size=N) > 0.3).astype("float32")[:, None]
     return x, y
+
+
+def _four_class_data(rng):
+    """Four classes, as class indices, learnable from the first four features."""
+    x = rng.normal(size=(N, 8)).astype("float32")
+    return x, np.argmax(x[:, :4] + 0.5 * rng.normal(size=(N, 4)), axis=1)
 
 
 def _dense(units, activation=None):
@@ -93,23 +106,19 @@ def test_logits_model_metrics_are_wrong_and_their_fixes_match_sklearn(rng):
 
 
 def test_mean_iou_on_softmax_and_on_a_sigmoid_is_wrong_and_fixed(rng):
-    x = rng.normal(size=(N, 8)).astype("float32")
-    y = np.argmax(x[:, :4] + 0.5 * rng.normal(size=(N, 4)), axis=1)
-    model = _fit(_dense(4, "softmax"), "sparse_categorical_crossentropy",
-                 [keras.metrics.MeanIoU(num_classes=4)], x, y)
-    (judgement,) = _judgements(model, x, y).values()
+    x, y = _four_class_data(rng)
+    judgement, probabilities = _fit_and_judge(
+        _dense(4, "softmax"), "sparse_categorical_crossentropy",
+        keras.metrics.MeanIoU(num_classes=4), x, y)
     assert judgement.correct is False
     assert judgement.fix == "keras.metrics.MeanIoU(num_classes=4, sparse_y_pred=False)"
-    probabilities = model.predict(x, verbose=0)
     assert _corrected_value(judgement, y, probabilities) == pytest.approx(
         skm.jaccard_score(y, probabilities.argmax(1), average="macro"), abs=1e-5)
 
     xb, yb = _binary_data(rng)
-    model = _fit(_dense(1, "sigmoid"), "binary_crossentropy",
-                 [keras.metrics.MeanIoU(num_classes=2)], xb, yb)
-    (judgement,) = _judgements(model, xb, yb).values()
+    judgement, probabilities = _fit_and_judge(
+        _dense(1, "sigmoid"), "binary_crossentropy", keras.metrics.MeanIoU(num_classes=2), xb, yb)
     assert judgement.correct is False and judgement.corrected[0] == "BinaryIoU"
-    probabilities = model.predict(xb, verbose=0)
     decided = (probabilities[:, 0] > 0.5).astype(int)
     assert _corrected_value(judgement, yb, probabilities) == pytest.approx(
         skm.jaccard_score(yb[:, 0].astype(int), decided, average=None).mean(), abs=1e-5)
@@ -118,22 +127,18 @@ def test_mean_iou_on_softmax_and_on_a_sigmoid_is_wrong_and_fixed(rng):
 def test_f1_with_threshold_none_on_independent_units_is_wrong_and_fixed(rng):
     x = rng.normal(size=(N, 8)).astype("float32")
     y = (x[:, :5] + 0.5 * rng.normal(size=(N, 5)) > 0.2).astype("float32")
-    model = _fit(_dense(5, "sigmoid"), "binary_crossentropy",
-                 [keras.metrics.F1Score(average="macro")], x, y)
-    (judgement,) = _judgements(model, x, y).values()
+    judgement, probabilities = _fit_and_judge(
+        _dense(5, "sigmoid"), "binary_crossentropy", keras.metrics.F1Score(average="macro"), x, y)
     assert judgement.correct is False
     # The fix keeps the user's other arguments: copying it changes only the threshold.
     assert judgement.fix == "keras.metrics.F1Score(average='macro', threshold=0.5)"
-    probabilities = model.predict(x, verbose=0)
     assert _corrected_value(judgement, y, probabilities) == pytest.approx(
         skm.f1_score(y.astype(int), (probabilities > 0.5).astype(int), average="macro"), abs=1e-4)
 
     xb, yb = _binary_data(rng)
-    model = _fit(_dense(1, "sigmoid"), "binary_crossentropy",
-                 [keras.metrics.F1Score(average="micro")], xb, yb)
-    (judgement,) = _judgements(model, xb, yb).values()
+    judgement, probabilities = _fit_and_judge(
+        _dense(1, "sigmoid"), "binary_crossentropy", keras.metrics.F1Score(average="micro"), xb, yb)
     assert judgement.correct is False
-    probabilities = model.predict(xb, verbose=0)
     assert _corrected_value(judgement, yb, probabilities) == pytest.approx(
         skm.f1_score(yb[:, 0].astype(int), (probabilities[:, 0] > 0.5).astype(int)), abs=1e-4)
 
@@ -319,24 +324,21 @@ def test_a_right_set_up_gets_no_twin_and_no_warning(rng):
 
 
 def test_one_hot_iou_and_f_beta_are_wrong_and_fixed(rng):
-    x = rng.normal(size=(N, 8)).astype("float32")
-    y = np.argmax(x[:, :4] + 0.5 * rng.normal(size=(N, 4)), axis=1)
-    model = _fit(_dense(4, "softmax"), "sparse_categorical_crossentropy",
-                 [keras.metrics.OneHotMeanIoU(num_classes=4)], x, y)
-    (one_hot,) = _judgements(model, x, y).values()
+    x, y = _four_class_data(rng)
+    one_hot, probabilities = _fit_and_judge(
+        _dense(4, "softmax"), "sparse_categorical_crossentropy",
+        keras.metrics.OneHotMeanIoU(num_classes=4), x, y)
     assert one_hot.correct is False and one_hot.corrected[0] == "MeanIoU"
-    probabilities = model.predict(x, verbose=0)
     assert _corrected_value(one_hot, y, probabilities) == pytest.approx(
         skm.jaccard_score(y, probabilities.argmax(axis=1), average="macro",
                           labels=range(4)), abs=1e-5)
 
     labels = (x[:, :5] + 0.5 * rng.normal(size=(N, 5)) > 0.2).astype("float32")
-    model = _fit(_dense(5, "sigmoid"), "binary_crossentropy",
-                 [keras.metrics.FBetaScore(average="micro", beta=2.0)], x, labels)
-    (f_beta,) = _judgements(model, x, labels).values()
+    f_beta, probabilities = _fit_and_judge(
+        _dense(5, "sigmoid"), "binary_crossentropy",
+        keras.metrics.FBetaScore(average="micro", beta=2.0), x, labels)
     assert f_beta.correct is False
     assert f_beta.fix == "keras.metrics.FBetaScore(average='micro', beta=2.0, threshold=0.5)"
-    probabilities = model.predict(x, verbose=0)
     assert _corrected_value(f_beta, labels, probabilities) == pytest.approx(
         skm.fbeta_score(labels.astype(int), (probabilities > 0.5).astype(int), beta=2.0,
                         average="micro"), abs=1e-4)

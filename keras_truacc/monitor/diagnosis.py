@@ -47,6 +47,11 @@ class Diagnosis:
     def accuracy_slots(self):
         return [s for s in self.hold.slots if s.log_key.endswith(TRUE_KEY)]
 
+    def twin_slots(self):
+        """The true twins of compiled metrics that are wrong (``slot.twin_of``:
+        ``(compiled key, judgement)``)."""
+        return [s for s in self.hold.slots if s.twin_of is not None]
+
     def judged_metrics(self, model):
         """``(log key, true key, judgement)`` for each compiled accuracy-like metric,
         kept once every verdict is settled (``judgements``)."""
@@ -80,8 +85,7 @@ class Diagnosis:
         if epoch is not None:
             self.check_empty_pass(logs, "The training data")
         self.check_data(model)
-        self.say(checks.twin_finding(slot.log_key, *slot.twin_of)
-                 for slot in self.hold.slots if slot.twin_of is not None)
+        self.say(checks.twin_finding(slot.log_key, *slot.twin_of) for slot in self.twin_slots())
         self.check_untwinned_metrics(model)
         for slot in self.accuracy_slots():  # a guess open until the label rows showed
             slot.metric.report_settled_guess()
@@ -103,7 +107,7 @@ class Diagnosis:
         slots = self.accuracy_slots()
         if any(s.metric.settled_verdict() is None for s in slots):
             return
-        twinned = {slot.twin_of[0] for slot in self.hold.slots if slot.twin_of is not None}
+        twinned = {slot.twin_of[0] for slot in self.twin_slots()}
         self.late_wrong = wrong_family_metrics(model, slots, output_count(model), twinned)
         self.say(checks.untwinned_finding(key, judgement)
                  for key, judgement in self.late_wrong)
@@ -145,8 +149,7 @@ class Diagnosis:
 
     def summary_text(self, model, logs) -> str:
         """The end-of-fit table: each accuracy-like key, its final value, the true one."""
-        twins = [(slot.log_key, *slot.twin_of) for slot in self.hold.slots
-                 if slot.twin_of is not None]
+        twins = [(slot.log_key, *slot.twin_of) for slot in self.twin_slots()]
         # Exact match is made for outputs that could be multi-label when fit starts;
         # where the labels showed one class per row it repeats the true accuracy.
         single_label = {slot.log_key[: -len(TRUE_KEY)] + EXACT_KEY

@@ -394,7 +394,6 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-
 def _metric_word(report: Report) -> str:
     """``accuracy`` while only accuracies are judged (the summary's words since 0.1)."""
     families = any(m.computation.kind == "family" for m in report.metrics)
